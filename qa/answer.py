@@ -1,0 +1,423 @@
+"""From retrieved sentences to an answer: what the question asks for, the short answer,
+the evidence merged across sources, and whether the articles answer at all."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from qa import text
+from qa.types import Answer, Evidence, Sentence, Source, Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from qa.index import Index
+    from qa.retrieve import Hit
+
+# What each kind of question accepts, with a prior per span label.
+KINDS: dict[str, dict[str, float]] = {
+    "number": {"CARDINAL": 1.0, "QUANTITY": 1.0, "MONEY": 1.0, "PERCENT": 1.0, "NUM": 0.8, "TIME": 0.5},
+    "money": {"MONEY": 1.0, "CARDINAL": 0.7, "QUANTITY": 0.6, "NUM": 0.5},
+    "percent": {"PERCENT": 1.0, "CARDINAL": 0.5, "NUM": 0.4},
+    "duration": {"TIME": 1.0, "DATE": 0.9, "QUANTITY": 0.8, "CARDINAL": 0.5},
+    "age": {"DATE": 0.9, "CARDINAL": 0.8, "NUM": 0.6},
+    "quantity": {"QUANTITY": 1.0, "CARDINAL": 0.7, "PERCENT": 0.5, "MONEY": 0.5, "NUM": 0.5},
+    "person": {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.5, "PROPN": 0.6},
+    "date": {"DATE": 1.0, "TIME": 0.8},
+    "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3},
+    "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
+    "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
+    "thing": {"NP": 0.8, "PROPN": 0.7, "ORG": 0.7, "PRODUCT": 0.8, "WORK_OF_ART": 0.8, "LAW": 0.8, "EVENT": 0.8, "NORP": 0.6, "GPE": 0.6},
+}
+
+_HEADS = {
+    "date": "year years date day days month time era century decade week weekday",
+    "place": "city country place location state region capital province town nation venue continent island area",
+    "organization": "party organization organisation company agency outlet newspaper group team body firm bank network "
+    "channel publication broadcaster house ministry office department institution government university",
+    "person": "person man woman leader politician official minister president premier secretary spokesman "
+    "spokeswoman emperor king queen author journalist reporter correspondent rival opponent successor predecessor",
+    "event": "summit event conference meeting election war treaty agreement tour festival competition",
+    "percent": "percentage percent proportion share rate",
+}
+HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
+_WH = re.compile(r"\b(how (?:many|much|long|old|far|big|large|tall|often)|who|whom|whose|when|where|which|what|why|how)\b", re.I)
+_NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
+UNITS = frozenset(
+    "vote votes seat seats minute minutes hour hours day days week weeks month months year years people person persons "
+    "percent per cent km kilometres kilometers miles mile metres meters kg tons tonnes dollars euros yen yuan pounds "
+    "troops soldiers deaths dead members articles times points billion million trillion thousand hundred".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question asks: its words and the kind of answer it expects."""
+
+    text: str
+    terms: tuple[str, ...]  # stemmed content words, wh-words left out
+    kind: str | None  # a key of KINDS, or None when the answer is a sentence
+    unit: str | None = None  # "votes" in "how many votes"
+    head: str | None = None  # stem of the noun after "what"/"which": "parti" in "which party"
+    names: tuple[str, ...] = ()  # stems of the capitalised words of the question (who or what it is about)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Thresholds and weights shared by every question."""
+
+    evidence_pool: int = 30  # hits considered for evidence and answers
+    answer_depth: int = 5  # evidence groups searched for a short answer
+    merge_cosine: float = 0.82  # sentences this alike are one piece of evidence
+    # confidence = sigmoid(bias + w_cos * cosine + w_cover * coverage + kind bonus)
+    bias: float = -6.5
+    w_cos: float = 6.0
+    w_cover: float = 5.5
+    kind_found: float = 0.8
+    kind_missing: float = -1.2
+    threshold: float = 0.5
+
+
+def analyze(question: str) -> Question:
+    """The kind of answer a question expects and its content terms."""
+    lower = " ".join(question.lower().split())
+    kind: str | None = None
+    unit: str | None = None
+    match = _WH.search(lower)
+    wh = match.group(1) if match else ""
+    after = lower[match.end() :] if match else ""
+    next_words = after.split()[:3]
+    head = next((w.strip("?,.!") for w in next_words if w.strip("?,.!") not in text.stopwords()), "")
+    if wh == "how many":
+        kind, unit = "number", (next_words[0].strip("?,.!") if next_words else None)
+    elif wh == "how much":
+        money = any(w in lower for w in ("cost", "pay", "paid", "spend", "spent", "worth", "price", "money", "fund", "budget", "$"))
+        kind = "money" if money else "quantity"
+    elif wh == "how long":
+        kind = "duration"
+    elif wh == "how old":
+        kind = "age"
+    elif wh in ("how far", "how big", "how large", "how tall"):
+        kind = "quantity"
+    elif wh == "how often":
+        kind = None
+    elif wh in ("who", "whom", "whose"):
+        kind = "person"
+    elif wh == "when":
+        kind = "date"
+    elif wh == "where":
+        kind = "place"
+    elif wh in ("what", "which"):
+        head_stem = head.rstrip("s") if head.endswith("s") and not head.endswith("ss") else head
+        kind = HEAD_KIND.get(head) or HEAD_KIND.get(head_stem)
+        if kind is None and head in ("number", "amount", "total", "count", "tally", "margin"):
+            kind = "number"
+        if kind is None:
+            kind = "thing" if head and head not in ("is", "was", "are", "were", "did", "does", "do", "happened", "happens") else None
+            if head in ("is", "was", "are", "were", "did", "does", "do"):
+                kind = "thing"
+    wh_words = set(wh.split())
+    terms = tuple(t for t in text.terms(lower) if t not in {text.stem(w) for w in wh_words})
+    head_stem = text.stem(head) if wh in ("what", "which") and head else None
+    names = tuple(dict.fromkeys(
+        text.stem(w) for i, w in enumerate(re.findall(r"\w+(?:[.'’]\w+)*", question))
+        if w[:1].isupper() and i > 0 and w.lower() not in text.stopwords()
+    ))
+    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass
+class _Group:
+    rows: list[int]
+    score: float
+    cosine: float
+    vector: np.ndarray
+
+
+@dataclass
+class _Candidate:
+    text: str
+    score: float = 0.0
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # sentence row -> span
+
+
+def answer(index: Index, question: Question, hits: list[Hit], top_k: int = 5, tuning: Tuning | None = None) -> Answer:
+    """Assemble the reply to ``question`` from its retrieved ``hits`` (best first)."""
+    t = tuning or Tuning()
+    if not hits:
+        return Answer(question.text, False, None, False, 0.0, question.kind, ())
+    groups = _merge(index, hits[: t.evidence_pool], t.merge_cosine)
+    idf = _idf(index, question.terms)
+    best = groups[0]
+    coverage = _coverage(index, best.rows[0], question.terms, idf)
+
+    candidate = _short_answer(index, question, groups[: t.answer_depth], idf) if question.kind else None
+    if candidate is not None:
+        # The evidence that holds the answer comes first.
+        holding = [g for g in groups if any(r in candidate.spans for r in g.rows)]
+        rest = [g for g in groups if g not in holding]
+        groups = holding + rest
+        coverage = max(coverage, _coverage(index, groups[0].rows[0], question.terms, idf))
+
+    z = t.bias + t.w_cos * best.cosine + t.w_cover * coverage
+    if question.kind:
+        z += t.kind_found if candidate is not None else t.kind_missing
+    confidence = round(_sigmoid(z), 4)
+    answered = confidence >= t.threshold
+
+    evidence = tuple(_evidence(index, g, candidate) for g in groups[:top_k])
+    if not answered:
+        return Answer(question.text, False, None, False, confidence, question.kind, evidence)
+    if candidate is not None:
+        return Answer(question.text, True, candidate.text, True, confidence, question.kind, evidence)
+    return Answer(question.text, True, " ".join(evidence[0].text.split()), False, confidence, question.kind, evidence)
+
+
+def _merge(index: Index, hits: list[Hit], threshold: float) -> list[_Group]:
+    """Group hits whose sentences say the same thing (paraphrases across outlets)."""
+    import numpy as np
+
+    vectors = index.vectors(np.asarray([h.sentence for h in hits], dtype=np.int64))
+    groups: list[_Group] = []
+    for hit, vector in zip(hits, vectors, strict=True):
+        for group in groups:
+            if float(group.vector @ vector) >= threshold and _same_claim(index, group.rows[0], hit.sentence):
+                group.rows.append(hit.sentence)
+                break
+        else:
+            groups.append(_Group([hit.sentence], hit.score, hit.dense, vector))
+    return groups
+
+
+def _numbers(sentence: str) -> set[str]:
+    return set(re.findall(r"\d+(?:[.,]\d+)?", sentence))
+
+
+def _same_claim(index: Index, a: int, b: int) -> bool:
+    """Alike sentences are one claim only if they report the same figures."""
+    na, nb = _numbers(index.sentences[a].text), _numbers(index.sentences[b].text)
+    return na == nb or (bool(na) and bool(nb) and (na <= nb or nb <= na))
+
+
+def _idf(index: Index, terms: tuple[str, ...]) -> dict[str, float]:
+    """Inverse document frequency of each term over the sentences (unknown terms weigh most)."""
+    indptr = index.lexical.scores["indptr"]
+    n = len(index.sentences)
+    out = {}
+    for term in set(terms):
+        tid = index.lexical.vocab_dict.get(term)
+        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+        out[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return out
+
+
+def _sentence_terms(index: Index, row: int) -> set[str]:
+    return set(text.terms(index.sentences[row].text))
+
+
+def _coverage(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:
+    """Share of the question's weight (idf) found in the sentence or its neighbours."""
+    if not terms:
+        return 0.0
+    found = _sentence_terms(index, row)
+    near = set(found)
+    for j in (row - 1, row + 1):
+        if 0 <= j < len(index.sentences) and index.sentences[j].article == index.sentences[row].article:
+            near |= _sentence_terms(index, j)
+    total = sum(idf[t] for t in terms)
+    got = sum(idf[t] * (1.0 if t in found else 0.7 if t in near else 0.6 * _partial(t, found)) for t in terms)
+    return got / total if total else 0.0
+
+
+def _partial(term: str, found: set[str]) -> float:
+    """Credit for a term that stands inside a longer word of the sentence ("phone" in "telephone")."""
+    if len(term) < 4:
+        return 0.0
+    return 1.0 if any(term in word and word != term for word in found) else 0.0
+
+
+def _short_answer(index: Index, question: Question, groups: list[_Group], idf: dict[str, float]) -> _Candidate | None:
+    """The best typed span in the top evidence, voted across sentences and sources."""
+    assert question.kind is not None
+    priors = KINDS[question.kind]
+    q_terms = set(question.terms)
+    candidates: dict[str, _Candidate] = {}
+    top = groups[0].score if groups else 1.0
+    for rank, group in enumerate(groups):
+        weight = max(group.score, 1e-6) / max(top, 1e-6) * (1.0 / (1 + 0.15 * rank))
+        for row in group.rows:
+            sentence = index.sentences[row]
+            for span in _typed_spans(sentence.spans, priors):
+                start, end = _extend_unit(sentence.text, span, question)
+                value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
+                if not value:
+                    continue
+                if not _fits(value, question.kind):
+                    continue
+                span_terms = set(text.terms(value))
+                head_match = bool(question.head) and question.head in span_terms
+                own_words = span_terms - {question.head} if head_match else span_terms
+                if own_words and own_words <= q_terms or not own_words and not head_match:
+                    continue  # the question's own words are not its answer
+                overlap = len(own_words & q_terms) / len(own_words) if own_words else 0.0
+                proximity = _proximity(sentence.text, start, end, question.terms, idf)
+                score = weight * priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
+                if head_match:
+                    score *= 1.6
+                score *= _agreement(sentence, span, question)
+                key = _answer_key(value, question.kind)
+                cand = candidates.setdefault(key, _Candidate(value))
+                cand.score += score
+                if row not in cand.spans:
+                    begin = sentence.text.find(value, start)
+                    cand.spans[row] = (begin, begin + len(value)) if begin >= 0 else (start, end)
+                if _prefer(value, cand.text):
+                    cand.text = value
+    if not candidates:
+        return None
+    return max(candidates.values(), key=lambda c: c.score)
+
+
+_TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?\b", re.I)
+_NUMBER_WORD = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                          r"hundred|thousand|million|billion|dozen|several|few|half|a)\b", re.I)
+
+
+def _fits(value: str, kind: str) -> bool:
+    """Whether a span can answer this kind of question at all (a duration needs a length of time)."""
+    if kind == "duration":
+        return bool(_TIME_UNIT.search(value) and _NUMBER_WORD.search(value))
+    if kind == "age":
+        return bool(re.search(r"\d", value)) and (not _TIME_UNIT.search(value) or "year" in value.lower())
+    if kind == "date":
+        # "three-day" or "nearly six years" measure time; they do not say when.
+        lowered = value.lower()
+        if re.search(r"-(?:second|minute|hour|day|week|month|year)s?\b", lowered):
+            return False
+        if _TIME_UNIT.search(lowered) and re.search(r"(?:second|minute|hour|day|week|month|year)s\b", lowered) and "ago" not in lowered:
+            return False
+        return True
+    if kind in ("number", "money", "percent", "quantity"):
+        return bool(re.search(r"\d", value) or _NUMBER_WORD.search(value))
+    return True
+
+
+def _typed_spans(spans: tuple[Span, ...], priors: dict[str, float]) -> list[Span]:
+    """Spans whose label the question accepts; for one stretch of text, the best-labelled one."""
+    kept = [s for s in spans if s.label in priors]
+    kept.sort(key=lambda s: (-priors[s.label], s.start))
+    out: list[Span] = []
+    for span in kept:
+        if any(span.start < o.end and o.start < span.end and priors[o.label] >= priors[span.label] for o in out):
+            continue
+        out.append(span)
+    return out
+
+
+def _extend_unit(sentence: str, span: Span, question: Question) -> tuple[int, int]:
+    """A number with the unit that follows it ("237" -> "237 votes") when the question counts that unit."""
+    if question.kind not in ("number", "quantity", "money", "duration") or span.label not in ("CARDINAL", "NUM"):
+        return span.start, span.end
+    match = _NEXT_WORDS.match(sentence, span.end)
+    if not match:
+        return span.start, span.end
+    first = match.group(1).split()[0]
+    wanted = question.unit and text.stem(first) == text.stem(question.unit)
+    if wanted or first.lower() in UNITS:
+        return span.start, span.end + (match.start(1) - span.end) + len(first)
+    return span.start, span.end
+
+
+_NAME_LABELS = ("PERSON", "PROPN")
+
+
+def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
+    """Whether a figure or date belongs to whom the question asks about: the nearest name before it.
+
+    In "Takaichi won 237 votes while Noda received 149", 149 is Noda's: a question naming Noda
+    favours it, and disfavours 237, whose nearest preceding name is another one.
+    """
+    if not question.names or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
+        return 1.0
+    before = [s for s in sentence.spans if s.label in _NAME_LABELS and s.end <= span.start and span.start - s.end <= 120]
+    if not before:
+        return 1.0
+    nearest = max(before, key=lambda s: s.end)
+    name_terms = set(text.terms(sentence.text[nearest.start : nearest.end]))
+    if name_terms & set(question.names):
+        return 1.5
+    mentioned = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)
+    return 0.8 if mentioned else 0.6
+
+
+def _proximity(sentence: str, start: int, end: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:
+    """How close the span sits to the question's terms in the sentence (0 to 1, idf-weighted)."""
+    if not terms:
+        return 0.0
+    positions: dict[str, list[int]] = defaultdict(list)
+    tokens = list(re.finditer(r"\w+(?:[.'’]\w+)*", sentence))
+    span_first = next((i for i, m in enumerate(tokens) if m.end() > start), len(tokens))
+    span_last = max(span_first, next((i for i, m in reversed(list(enumerate(tokens))) if m.start() < end), span_first))
+    for i, match in enumerate(tokens):
+        if start <= match.start() < end:
+            continue
+        for term in text.terms(match.group(0)):
+            positions[term].append(i)
+    total = sum(idf[t] for t in terms)
+    got = 0.0
+    for term in terms:
+        if positions.get(term):
+            # Words before a figure or a name tend to be what it is about ("Noda received 149"):
+            # a term that follows the span counts as if it stood twice as far.
+            distance = min(span_first - i if i < span_first else 2 * (i - span_last) for i in positions[term])
+            got += idf[term] / (1.0 + max(0, distance - 1) / 4.0)
+    return got / total if total else 0.0
+
+
+def _answer_key(value: str, kind: str) -> str:
+    """Answers that say the same thing share a key ("237" and "237 votes")."""
+    lower = value.lower()
+    if kind in ("number", "money", "percent", "quantity", "age"):
+        digits = re.findall(r"\d+(?:[.,]\d+)?", lower)
+        if digits:
+            return " ".join(digits)
+    return " ".join(re.sub(r"^(the|a|an)\s+", "", lower).replace("’", "'").split())
+
+
+def _prefer(new: str, old: str) -> bool:
+    """Between two forms of one answer, the one with a unit or more words."""
+    return len(new.split()) > len(old.split()) and len(new) <= 60
+
+
+def _evidence(index: Index, group: _Group, candidate: _Candidate | None) -> Evidence:
+    rep = group.rows[0]
+    sources = []
+    seen = set()
+    for row in group.rows:
+        s = index.sentences[row]
+        if (s.article, s.start) in seen:
+            continue
+        seen.add((s.article, s.start))
+        a = index.articles[s.article]
+        sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date))
+    span = None
+    if candidate is not None:
+        for row in group.rows:
+            if row in candidate.spans:
+                rep = row
+                span = candidate.spans[row]
+                break
+        if rep != group.rows[0]:
+            # Show the sentence that holds the answer; cite it first.
+            first = index.sentences[rep]
+            order = sorted(sources, key=lambda src: (src.start != first.start or src.path != index.articles[first.article].path))
+            sources = order
+    return Evidence(index.sentences[rep].text, round(group.score, 4), rep, span, tuple(sources))

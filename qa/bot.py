@@ -1,0 +1,89 @@
+"""The question-answering core: keeps the index fresh and answers questions with cited evidence."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from qa import index as index_mod
+from qa.answer import Tuning, analyze, answer
+from qa.errors import IndexWriteError, QuestionError
+from qa.index import Index, Stage
+from qa.retrieve import Weights, search
+from qa.settings import Settings
+from qa.types import Answer
+
+MAX_QUESTION_CHARS = 1000
+
+Notify = Callable[[str], None]
+
+
+def check_question(question: str) -> str:
+    """The question with its whitespace folded; QuestionError when it cannot be asked."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in question):
+        raise QuestionError("The question contains control characters: type it as plain text.")
+    if "\ufffd" in question:
+        raise QuestionError("The question is not valid UTF-8 text: type it again as plain text.")
+    folded = " ".join(question.split())
+    if not folded:
+        raise QuestionError('The question is empty: ask something, e.g. qa ask "who won the vote?"')
+    if len(folded) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(folded):,} characters long: ask it in at most {MAX_QUESTION_CHARS:,}.")
+    if not any(ch.isalnum() for ch in folded):
+        raise QuestionError("The question has no words: ask it in words.")
+    return folded
+
+
+def ensure_index(settings: Settings, notify: Notify | None = None, progress: Stage | None = None) -> Index:
+    """Load the index, building or rebuilding it first when the corpus has changed."""
+    say = notify or (lambda _message: None)
+    state = index_mod.status(settings.index, settings.corpus)
+    if state.state == "missing":
+        say(f"No index in {settings.index} yet: building it from {settings.corpus} (once).")
+        build(settings, say, progress)
+    elif state.state == "stale":
+        say(f"The index is out of date ({state.reason}): rebuilding it.")
+        try:
+            build(settings, say, progress)
+        except IndexWriteError as err:
+            say(f"Cannot rebuild the index, answering from the old one: {err}")
+    return index_mod.load(settings.index)
+
+
+def build(settings: Settings, notify: Notify | None = None, progress: Stage | None = None) -> Path:
+    """Build the index of the corpus; returns the new build folder."""
+    say = notify or (lambda _message: None)
+    folder, corpus = index_mod.build(
+        settings.corpus,
+        settings.index,
+        progress=progress,
+        on_wait=lambda: say(f"Another qa process is building the index in {settings.index}: waiting for it."),
+    )
+    for warning in corpus.warnings:
+        say(f"Warning: {warning}")
+    return folder
+
+
+class Bot:
+    """Answers questions over one loaded index."""
+
+    def __init__(self, index: Index, weights: Weights | None = None, tuning: Tuning | None = None) -> None:
+        self.index = index
+        self.weights = weights or Weights()
+        self.tuning = tuning or Tuning()
+
+    def ask(self, question: str, top_k: int = 5) -> Answer:
+        """The answer to one question, with up to ``top_k`` pieces of evidence."""
+        folded = check_question(question)
+        analysis = analyze(folded)
+        vector = self.index.query_embedder().encode([folded])[0]
+        hits = search(self.index, vector, folded, k=max(self.tuning.evidence_pool, top_k), weights=self.weights)
+        result = answer(self.index, analysis, hits, top_k=top_k, tuning=self.tuning)
+        return result if result.question == question else _with_question(result, question)
+
+
+def _with_question(result: Answer, question: str) -> Answer:
+    from dataclasses import replace
+
+    return replace(result, question=question)

@@ -1,0 +1,161 @@
+"""Rendering answers for the terminal and as JSON. The only module that imports rich."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from qa.types import Answer, Source
+
+
+def safe(text: str) -> str:
+    """Article text made inert for a terminal: control and bidi-control characters shown as escapes."""
+    out = []
+    for ch in text:
+        if ch in "\n\r\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u00ad\u200d":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split(" ")).strip()
+
+
+def source_path(corpus: Path, source: Source) -> str:
+    """The cited file as a path that opens from where qa runs."""
+    return (corpus / source.path).as_posix()
+
+
+def citations(answer: Answer) -> list[Source]:
+    """Every distinct source of the evidence, numbered in order of first citation."""
+    seen: dict[tuple[str, int], Source] = {}
+    for evidence in answer.evidence:
+        for source in evidence.sources:
+            seen.setdefault((source.path, source.start), source)
+    return list(seen.values())
+
+
+def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) -> RenderableType:
+    """The answer in bold, the evidence with the answer highlighted and numbered citations."""
+    cited = citations(answer)
+    number = {(s.path, s.start): i for i, s in enumerate(cited, start=1)}
+    parts: list[RenderableType] = []
+    if answer.answered:
+        head = Text(safe(answer.answer or ""), style="bold green")
+    else:
+        head = Text("The articles do not answer this question.", style="bold yellow")
+    if show_confidence:
+        head.append(f"   confidence {answer.confidence:.2f}", style="dim")
+    parts.append(head)
+    if answer.evidence:
+        parts.append(Text(""))
+        parts.append(Text("Evidence" if answer.answered else "Related reading (not an answer)", style="bold underline"))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(justify="right", style="dim", no_wrap=True)
+        table.add_column(ratio=1)
+        for rank, evidence in enumerate(answer.evidence, start=1):
+            body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
+            refs = " ".join(f"[{number[(s.path, s.start)]}]" for s in evidence.sources)
+            body.append(f" {refs}", style="cyan")
+            articles = len({s.path for s in evidence.sources})
+            if articles > 1:
+                body.append(f"\nreported by {articles} sources", style="dim italic")
+            table.add_row(f"{rank}.", body)
+        parts.append(table)
+        parts.append(Text(""))
+        parts.append(Text("Sources", style="bold underline"))
+        sources = Table.grid(padding=(0, 1))
+        sources.add_column(justify="right", style="cyan", no_wrap=True)
+        sources.add_column(ratio=1)
+        for i, source in enumerate(cited, start=1):
+            line = Text(safe(source.title), style="bold")
+            meta = [m for m in (source.outlet, source.date) if m]
+            if meta:
+                line.append(" · " + " · ".join(safe(m) for m in meta), style="dim")
+            line.append(f"\n{safe(source_path(corpus, source))}:{source.line}", style="magenta")
+            line.append(f"  chars {source.start}–{source.end}", style="dim")
+            sources.add_row(f"[{i}]", line)
+        parts.append(sources)
+    return Group(*parts)
+
+
+def _highlighted(text: str, span: tuple[int, int] | None) -> Text:
+    if span is None:
+        return Text(safe(text))
+    start, end = span
+    out = Text(safe(text[:start]))
+    if text[:start] and text[start - 1].isspace():
+        out.append(" ")
+    out.append(safe(text[start:end]), style="bold reverse")
+    rest = text[end:]
+    if rest and rest[0].isspace():
+        out.append(" ")
+    out.append(safe(rest))
+    return out
+
+
+def answer_json(answer: Answer, corpus: Path) -> dict[str, Any]:
+    """The answer as the JSON contract of ``qa ask --json``."""
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "answer": answer.answer if answer.answered else None,
+        "confidence": answer.confidence,
+        "evidence": [
+            {
+                "text": e.text,
+                "score": e.score,
+                "answer_span": list(e.answer_span) if e.answer_span and answer.answered else None,
+                "sources": [
+                    {"path": source_path(corpus, s), "title": s.title, "start": s.start, "end": s.end, "line": s.line}
+                    for s in e.sources
+                ],
+            }
+            for e in answer.evidence
+        ],
+    }
+
+
+def error_console() -> Console:
+    """The console for messages and progress: standard error."""
+    return Console(stderr=True, highlight=False)
+
+
+def output_console() -> Console:
+    """The console for answers: standard output, no automatic highlighting of article text."""
+    return Console(highlight=False, emoji=False)
+
+
+def message(console: Console, text: str, style: str = "dim") -> None:
+    """One line of status on the console, shown literally."""
+    console.print(Text(text, style=style))
+
+
+class BuildProgress:
+    """A progress bar for each stage of a build, on standard error."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Callable[[str, int, int], None]:
+        self.progress.start()
+        return self.update
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)

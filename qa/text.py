@@ -1,0 +1,59 @@
+"""Words as the lexical index and the answer checks see them: lower-cased, stemmed, stopwords out."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"\w+(?:[.'’]\w+)*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+# Function words only: words such as "first", "last" or "six" carry meaning in a question.
+_FUNCTION_WORDS = """
+a about above after again against all am an and any are as at be been before being below between both
+but by can could did do does doing done down during each else ever few for from further get got gets
+had has have having he her here hers herself him himself his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+per same she should so some such than that the their theirs them themselves then there these they
+this those through to too under until up upon very was we were what whatever when where whether which
+while who whom whose why will with within would yet you your yours yourself yourselves also many much
+may might must shall let says said say
+"""
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """English function words, left out of the lexical index and of question terms."""
+    return frozenset(_FUNCTION_WORDS.split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessive endings and inner dots removed ("U.S." -> "us")."""
+    out = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group(0)
+        for suffix in ("'s", "’s"):
+            if word.endswith(suffix):
+                word = word[: -len(suffix)]
+        word = word.replace(".", "").replace("’", "'")
+        if word:
+            out.append(word)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: what the lexical index stores and matches."""
+    kept = [w for w in words(text) if w not in stopwords() and (len(w) > 1 or w.isdigit())]
+    return list(_stemmer().stemWords(kept))
+
+
+def stem(word: str) -> str:
+    """The stem of one lower-cased word."""
+    return str(_stemmer().stemWord(word.lower()))
