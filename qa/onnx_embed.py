@@ -76,9 +76,12 @@ def export_onnx(model_dir: Path, out_dir: Path) -> None:
         raise _model_error(f"{model_dir} has no {TOKENIZER_FILE}")
 
     get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    max_seq_length, dim = model.max_seq_length, get_dim()
+    if not max_seq_length or not dim:
+        raise _model_error(f"{model_dir}: cannot tell the model's max_seq_length and embedding dimension")
     config = {
-        "max_seq_length": int(model.max_seq_length),
-        "dim": int(get_dim()),
+        "max_seq_length": int(max_seq_length),
+        "dim": int(dim),
         "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
         "pooling": "mean",
         "normalize": True,
@@ -105,10 +108,7 @@ def export_onnx(model_dir: Path, out_dir: Path) -> None:
 
     def batch(texts: list[str]) -> tuple[torch.Tensor, ...]:
         enc = tokenizer.encode_batch(texts)
-        return tuple(
-            torch.tensor([getattr(e, name) for e in enc], dtype=torch.long)
-            for name in ("ids", "attention_mask", "type_ids")
-        )
+        return tuple(torch.tensor([getattr(e, name) for e in enc], dtype=torch.long) for name in ("ids", "attention_mask", "type_ids"))
 
     # Rows of different lengths so the traced graph sees real padding.
     trace_inputs = batch(["An example sentence to trace the graph.", "Short one."])
@@ -191,9 +191,7 @@ class OnnxEmbedder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            self._session = ort.InferenceSession(
-                str(folder / ONNX_FILE), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            self._session = ort.InferenceSession(str(folder / ONNX_FILE), sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise _model_error(f"cannot load {folder / ONNX_FILE}: {exc}") from exc
         self._inputs = [i.name for i in self._session.get_inputs()]

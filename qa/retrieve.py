@@ -19,6 +19,7 @@ class Weights:
 
     dense: float = 0.6
     lexical: float = 0.4
+    lexical_scale: str = "max"  # "max": divided by the question's best BM25; "ideal": by a full match's score
     context: float = 0.25  # share of the best neighbour's score added to a sentence's own
     candidates: int = 100  # taken from each retriever before fusion
 
@@ -47,7 +48,7 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     _, dense_ids = index.dense.search(query, depth)
     candidates = {int(i) for i in dense_ids[0] if i >= 0}
 
-    lexical_all = _lexical_scores(index, question)
+    lexical_all, ideal = _lexical_scores(index, question)
     best_lexical = float(lexical_all.max()) if len(lexical_all) else 0.0
     if best_lexical > 0:
         top = np.argpartition(-lexical_all, depth - 1)[:depth]
@@ -57,7 +58,8 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     rows = sorted(candidates | {j for i in candidates for j in _neighbours(index, i)})
     rows_arr = np.asarray(rows, dtype=np.int64)
     cosine = index.vectors(rows_arr) @ query[0]
-    lexical = lexical_all[rows_arr] / best_lexical if best_lexical > 0 else np.zeros(len(rows), dtype=np.float32)
+    scale = best_lexical if w.lexical_scale == "max" else max(ideal, best_lexical)
+    lexical = lexical_all[rows_arr] / scale if best_lexical > 0 else np.zeros(len(rows), dtype=np.float32)
     own = {r: w.dense * float(c) + w.lexical * float(lx) for r, c, lx in zip(rows, cosine, lexical, strict=True)}
     dense_of = dict(zip(rows, (float(c) for c in cosine), strict=True))
     lexical_of = dict(zip(rows, (float(x) for x in lexical), strict=True))
@@ -77,10 +79,23 @@ def _neighbours(index: Index, i: int) -> list[int]:
     return [j for j in (i - 1, i + 1) if 0 <= j < len(index.sentences) and index.sentences[j].article == article]
 
 
-def _lexical_scores(index: Index, question: str) -> np.ndarray:
+def _lexical_scores(index: Index, question: str) -> tuple[np.ndarray, float]:
+    """BM25 of every sentence, and the score a sentence holding every question term once would get."""
+    import math
+
     import numpy as np
 
-    ids = index.lexical.get_tokens_ids(text.terms(question))
+    terms = text.terms(question)
+    ids = index.lexical.get_tokens_ids(terms)
+    n = len(index.sentences)
+    # Terms the corpus never uses weigh as much as the rarest: a question about them is not matched.
+    indptr = index.lexical.scores["indptr"]
+    ideal = 0.0
+    for term in terms:
+        tid = index.lexical.vocab_dict.get(term)
+        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+        ideal += math.log(1 + (n - df + 0.5) / (df + 0.5))
+    ideal /= 1.0 + float(getattr(index.lexical, "k1", 1.5))  # a term met once in a sentence of average length
     if not ids:
-        return np.zeros(len(index.sentences), dtype=np.float32)
-    return np.asarray(index.lexical.get_scores(ids), dtype=np.float32)
+        return np.zeros(n, dtype=np.float32), ideal
+    return np.asarray(index.lexical.get_scores(ids), dtype=np.float32), ideal
