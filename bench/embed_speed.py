@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +32,7 @@ WORDS = (
 def generated_sentences(n: int, seed: int = 0) -> list[str]:
     """Return n news-like sentences of 5 to 60 words."""
     rng = random.Random(seed)
-    return [
-        " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60))).capitalize() + "."
-        for _ in range(n)
-    ]
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60))).capitalize() + "." for _ in range(n)]
 
 
 def corpus_sentences(folder: Path, n: int) -> list[str]:
@@ -61,14 +59,15 @@ def import_seconds(statement: str, repeat: int) -> float:
     return statistics.median(times)
 
 
-def median_seconds(fn, repeat: int) -> float:
-    """Return the median wall time of fn() over repeat calls."""
+def median_seconds(fn: Callable[[], np.ndarray], repeat: int) -> tuple[float, np.ndarray]:
+    """Return the median wall time of fn() over repeat calls, and its last result."""
     times = []
-    for _ in range(repeat):
+    result = np.empty(0)
+    for _ in range(max(1, repeat)):
         t = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(times), result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,9 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         embedder = OnnxEmbedder(onnx_dir, threads=args.threads)
 
         def run_st() -> np.ndarray:
-            return st.encode(
-                sentences, batch_size=args.batch_size, normalize_embeddings=True, convert_to_numpy=True
-            )
+            return st.encode(sentences, batch_size=args.batch_size, normalize_embeddings=True, convert_to_numpy=True)
 
         def run_ort() -> np.ndarray:
             return embedder.encode(sentences, batch_size=args.batch_size)
@@ -116,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         # Warm-up, so first-call allocations are not timed.
         st.encode(sentences[:8], batch_size=8)
         embedder.encode(sentences[:8], batch_size=8)
-        st_time = median_seconds(run_st, args.repeat)
-        ort_time = median_seconds(run_ort, args.repeat)
-        cos = (run_st() * run_ort()).sum(axis=1)
+        st_time, st_vecs = median_seconds(run_st, args.repeat)
+        ort_time, ort_vecs = median_seconds(run_ort, args.repeat)
+        cos = (st_vecs * ort_vecs).sum(axis=1)
 
     tokens = [len(t) for t in embedder._tokenizer.encode_batch(sentences)]
     print(

@@ -92,9 +92,9 @@ def main() -> None:
             r1.append(hit)
             ans = found.candidate.text if found.candidate else top
             short.append(len(ans) <= 60 and contains(ans, row["answers"]))
-            if not hit and shown < args.misses:
+            if (not hit or not short[-1]) and shown < args.misses:
                 shown += 1
-                print(f"- {row['question']} | gold {row['answers'][:3]} | kind {question.kind} | answer {found.candidate.text if found.candidate else None!r}\n    top: {top[:160]}")
+                print(f"- {'R@1 ok, short wrong' if hit else 'R@1 miss'}: {row['question']} | gold {row['answers'][:3]} | kind {question.kind} | answer {found.candidate.text if found.candidate else None!r}\n    top: {top[:160]}")
     elapsed = time.perf_counter() - started
     x, y = np.asarray(table), np.asarray(labels)
     conf = np.asarray([confidence(dict(zip(names, r, strict=True)), tuning) for r in table])

@@ -37,10 +37,10 @@ KINDS: dict[str, dict[str, float]] = {
 _HEADS = {
     "date": "year years date day days month time era century decade week weekday",
     "place": "city cities country countries place location state region capital province town nation venue continent island "
-    "area village district port airport street chamber",
+    "area village district port airport street",
     "organization": "party organization organisation company agency outlet newspaper group team body firm bank network "
     "channel publication broadcaster ministry department institution government university bloc alliance union "
-    "association league club court army navy council committee",
+    "association league club court army navy council committee chamber legislature parliament assembly house",
     "person": "person people man men woman women leader politician official minister president premier secretary spokesman "
     "spokeswoman spokesperson emperor king queen prince princess author writer journalist reporter correspondent rival opponent "
     "successor predecessor member candidate chairman chair director chief ceo founder player coach actor singer scientist "
@@ -319,6 +319,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
     assert question.kind is not None
     priors = KINDS[question.kind]
     q_terms = set(question.terms)
+    q_words = [w for w in text.words(question.text) if len(w) >= 4]
     candidates: dict[str, _Candidate] = {}
     top = groups[0].score if groups else 1.0
     for rank, group in enumerate(groups):
@@ -330,9 +331,9 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
                 if not value:
                     continue
-                if not _fits(value, question.kind):
+                if not _fits(value, question.kind) or not _fits_head(value, question):
                     continue
-                span_terms = set(text.terms(value))
+                span_terms = {_as_asked(t, q_words) for t in text.terms(value)}
                 head_match = bool(question.head) and question.head in span_terms
                 own_words = span_terms - {question.head} if head_match else span_terms
                 if own_words and own_words <= q_terms or not own_words and not head_match:
@@ -342,6 +343,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 score = weight * priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
                 if head_match:
                     score *= 1.6
+                score *= _unit_match(value, question)
                 agreement = _agreement(sentence, span, question)
                 score *= agreement
                 key = _answer_key(value, question.kind)
@@ -364,6 +366,26 @@ _NUMBER_WORD = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine
                           r"hundred|thousand|million|billion|dozen|several|few|half|a)\b", re.I)
 
 
+_WEEKDAYS = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+_MONTH_NAMES = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b", re.I)
+_DATE_HEADS = {
+    "year": re.compile(r"\b\d{4}s?\b|\b\d{2}s\b"),
+    "decad": re.compile(r"\d{2,4}s\b"),
+    "centuri": re.compile(r"centur", re.I),
+    "month": _MONTH_NAMES,
+    "weekday": _WEEKDAYS,
+    "day": re.compile(_WEEKDAYS.pattern + r"|\d|today|yesterday|tomorrow", re.I),
+    "date": re.compile(r"\d"),
+}
+
+
+def _fits_head(value: str, question: Question) -> bool:
+    """A "what year" question wants a year, "which month" a month, "which day" a day."""
+    if question.kind != "date" or question.head not in _DATE_HEADS:
+        return True
+    return bool(_DATE_HEADS[question.head].search(value))
+
+
 def _fits(value: str, kind: str) -> bool:
     """Whether a span can answer this kind of question at all (a duration needs a length of time)."""
     if kind == "duration":
@@ -383,6 +405,27 @@ def _fits(value: str, kind: str) -> bool:
     return True
 
 
+def _unit_match(value: str, question: Question) -> float:
+    """"How many days": "three-day" fits, "six years" does not."""
+    if not question.unit or question.kind not in ("number", "quantity", "duration"):
+        return 1.0
+    wanted = text.stem(question.unit)
+    words = [text.stem(w) for w in re.findall(r"[A-Za-z]+", value)]
+    if wanted in words:
+        return 1.5
+    units = {text.stem(u) for u in UNITS}
+    return 0.5 if any(w in units for w in words) else 1.0
+
+
+def _as_asked(term: str, question_words: list[str]) -> str:
+    """A span's term as the question spells it: "Japan" is asked about in a "Japanese" question."""
+    if len(term) >= 4:
+        for word in question_words:
+            if word.startswith(term) and word != term:
+                return text.stem(word)
+    return term
+
+
 def _typed_spans(spans: tuple[Span, ...], priors: dict[str, float]) -> list[Span]:
     """Spans whose label the question accepts; for one stretch of text, the best-labelled one."""
     kept = [s for s in spans if s.label in priors]
@@ -399,6 +442,9 @@ def _extend_unit(sentence: str, span: Span, question: Question) -> tuple[int, in
     """A number with the unit that follows it ("237" -> "237 votes") when the question counts that unit."""
     if question.kind not in ("number", "quantity", "money", "duration") or span.label not in ("CARDINAL", "NUM"):
         return span.start, span.end
+    hyphen = re.match(r"-[A-Za-z]+", sentence[span.end :])
+    if hyphen:
+        return span.start, span.end + hyphen.end()  # "three-day", "24-hour"
     match = _NEXT_WORDS.match(sentence, span.end)
     if not match:
         return span.start, span.end

@@ -32,6 +32,37 @@ def find_spans(texts: Sequence[str], progress: Callable[[int, int], None] | None
         out.append(doc_spans(doc))
         if progress and (done % 256 == 0 or done == len(texts)):
             progress(done, len(texts))
+    return consistent_labels(texts, out)
+
+
+_ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+
+
+def consistent_labels(texts: Sequence[str], spans: list[tuple[Span, ...]]) -> list[tuple[Span, ...]]:
+    """One label per name across the corpus: the majority label of its mentions.
+
+    A small tagger labels "Takaichi" a person in one sentence and a work of art in the next; a
+    surname alone ("Noda") is a person where the full name ("Yoshihiko Noda") is one.
+    """
+    from collections import Counter, defaultdict
+
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for text, row in zip(texts, spans, strict=True):
+        for span in row:
+            if span.label in _ENTITY_LABELS:
+                votes[text[span.start : span.end]][span.label] += 1
+    label_of = {name: counts.most_common(1)[0][0] for name, counts in votes.items()}
+    for name, label in list(label_of.items()):
+        parts = name.split()
+        if label == "PERSON" and len(parts) > 1 and parts[-1][:1].isupper() and len(parts[-1]) > 2:
+            label_of.setdefault(parts[-1], "PERSON")
+    out = []
+    for text, row in zip(texts, spans, strict=True):
+        fixed = []
+        for span in row:
+            label = label_of.get(text[span.start : span.end]) if span.label in _ENTITY_LABELS | {"PROPN"} else None
+            fixed.append(Span(span.start, span.end, label) if label and label != span.label else span)
+        out.append(tuple(fixed))
     return out
 
 

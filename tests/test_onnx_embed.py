@@ -157,8 +157,11 @@ def test_rejects_single_string(embedder: OnnxEmbedder) -> None:
 
 
 def test_missing_folder_raises(tmp_path: Path) -> None:
+    expected: type[Exception]
     try:
-        from qa.errors import ModelError as expected
+        from qa.errors import ModelError
+
+        expected = ModelError
     except ImportError:
         expected = RuntimeError
     with pytest.raises(expected):
@@ -179,8 +182,6 @@ def test_runtime_path_does_not_import_torch(onnx_dir: Path) -> None:
         print(json.dumps(sorted(k for k in sys.modules if k.split(".")[0] in heavy)))
         """
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
