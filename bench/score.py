@@ -118,7 +118,7 @@ def average_ranks(x) -> np.ndarray:
     # boundaries of runs of equal values in sorted order
     starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
     ends = np.r_[starts[1:], n]  # exclusive
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=False):
         ranks[order[s:e]] = (s + 1 + e) / 2.0  # mean of s+1 .. e
     return ranks
 
@@ -153,7 +153,7 @@ def score_results(questions: list[dict], results: list[dict]) -> tuple[dict, lis
     if len(questions) != len(results):
         raise ValueError(f"{len(questions)} questions but {len(results)} results")
     rows = []
-    for q, r in zip(questions, results):
+    for q, r in zip(questions, results, strict=False):
         golds = q["answers"]
         answer = r.get("answer")
         conf = r.get("confidence")
@@ -317,7 +317,7 @@ def run_qa(questions: list[str], cmd: list[str], *, env: dict | None = None,
     wall = time.perf_counter() - t0
 
     def tail() -> str:
-        lines = [l for l in stderr_tail if l.strip()]
+        lines = [ln for ln in stderr_tail if ln.strip()]
         return " | ".join(lines[-5:]) if lines else "(no stderr)"
 
     if bad is not None:
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         if tmp is not None:
             tmp.cleanup()
 
-    for q, r in zip(questions, results):
+    for q, r in zip(questions, results, strict=False):
         got = " ".join(str(r.get("question", "")).split())
         if got and got != q["question"]:
             print(f"warning: result order mismatch at [{q['id']}]: {got[:60]!r}", file=sys.stderr)

@@ -526,7 +526,7 @@ def _evidence(index: Index, group: _Group, candidate: _Candidate | None) -> Evid
             continue
         seen.add((s.article, s.start))
         a = index.articles[s.article]
-        sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date))
+        sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date, a.author))
     span = None
     if candidate is not None:
         for row in group.rows:

@@ -23,7 +23,7 @@ def check_question(question: str) -> str:
     """The question with its whitespace folded; QuestionError when it cannot be asked."""
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in question):
         raise QuestionError("The question contains control characters: type it as plain text.")
-    if "\ufffd" in question:
+    if "\ufffd" in question or any("\ud800" <= ch <= "\udfff" for ch in question):
         raise QuestionError("The question is not valid UTF-8 text: type it again as plain text.")
     folded = " ".join(question.split())
     if not folded:

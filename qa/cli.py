@@ -120,8 +120,9 @@ def ask(
             raise typer.Exit(0 if result.answered else 1)
         code = 0
         out = output_console()
-        for number, line in enumerate(sys.stdin, start=1):
-            line = line.rstrip("\n")
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            # Undecodable bytes become lone surrogates, which check_question rejects for that line alone.
+            line = raw.decode("utf-8", errors="surrogateescape").rstrip("\r\n")
             if not line.strip():
                 continue
             try:
@@ -129,7 +130,8 @@ def ask(
             except QAError as err:
                 code = 2
                 if as_json:
-                    sys.stdout.write(json.dumps({"question": line, "error": str(err)}, ensure_ascii=False) + "\n")
+                    shown = line.encode("utf-8", errors="replace").decode("utf-8")
+                    sys.stdout.write(json.dumps({"question": shown, "error": str(err)}, ensure_ascii=False) + "\n")
                 else:
                     message(err_console, f"Line {number}: {err}", style="bold red")
                 continue

@@ -31,7 +31,7 @@ _DATE_FORMS = (
 _DATE_LINE = re.compile(r"^\s*(?:(?:date|published|updated|posted)\s*[:\-]?\s*)?(" + "|".join(_DATE_FORMS) + r")\s*$", re.I)
 _DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated|posted)\s*[:\-]?\s*(\d{4}-\d{2}-\d{2})\s+", re.I)
 _FIELD = re.compile(r"^\s*(author|by|source|outlet|publisher|publication|site|url|link)\s*:\s*(.+?)\s*$", re.I)
-_BYLINE = re.compile(r"^\s*by\s+([A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|de|van|von|al))*)\s*(?:[,|–—-].*)?$")
+_BYLINE = re.compile(r"^\s*(?:[Bb]y|BY)\s+([A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|de|van|von|al))*)\s*(?:[,|–—-].*)?$")
 _AUTHOR_COUNT = re.compile(r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})\s*\(\d[\d,]*\s+(?:articles?|posts?|stories)\)\s*$")
 _DATELINE = re.compile(
     r"[A-Z][A-Za-z.'’\- ]{1,40}(?:\s*[\[(][^\])\n]{1,40}[\])])?"  # place, with a country or agency in brackets
@@ -60,6 +60,13 @@ class Corpus:
     folder: Path
     articles: list[ParsedArticle]
     warnings: list[str] = field(default_factory=list)
+    skipped: list[dict[str, object]] = field(default_factory=list)  # path, size, mtime_ns, sha256, reason
+
+    def skip(self, rel: str, reason: str, data: bytes | None = None, mtime_ns: int = 0) -> None:
+        """Record a file that is not indexed, so that it neither counts as new nor goes unmentioned."""
+        self.warnings.append(f"skipped {rel}: {reason}")
+        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
+        self.skipped.append({"path": rel, "size": len(data) if data is not None else -1, "mtime_ns": mtime_ns, "sha256": digest, "reason": reason})
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -87,15 +94,15 @@ def read_corpus(folder: Path) -> Corpus:
             data = path.read_bytes()
             stat = path.stat()
         except OSError as err:
-            corpus.warnings.append(f"skipped {rel}: cannot be read ({err.strerror})")
+            corpus.skip(rel, f"cannot be read ({err.strerror})")
             continue
         problem = _unreadable(data)
         if problem:
-            corpus.warnings.append(f"skipped {rel}: {problem}")
+            corpus.skip(rel, problem, data, stat.st_mtime_ns)
             continue
         parsed = parse_article(rel, data.decode("utf-8"), stat.st_mtime_ns)
         if not parsed.sentences:
-            corpus.warnings.append(f"skipped {rel}: no sentences found")
+            corpus.skip(rel, "no sentences found", data, stat.st_mtime_ns)
             continue
         corpus.articles.append(parsed)
     return corpus
@@ -162,7 +169,8 @@ def _header(text: str) -> tuple[dict[str, str], int]:
     meta: dict[str, str] = {}
     body = 0
     seen = 0
-    for start, end in _lines(text, 1 if text.startswith("\ufeff") else 0):
+    lines = list(_lines(text, 1 if text.startswith("\ufeff") else 0))
+    for number, (start, end) in enumerate(lines):
         line = text[start:end].strip()
         if not line:
             body = end + 1
@@ -170,7 +178,8 @@ def _header(text: str) -> tuple[dict[str, str], int]:
         seen += 1
         if seen > HEADER_LINES:
             break
-        value = _metadata_line(line, meta, first=seen == 1)
+        following = text[lines[number + 1][0] : lines[number + 1][1]].strip() if number + 1 < len(lines) else ""
+        value = _metadata_line(line, meta, first=seen == 1, wrapped=bool(following) and _continues(line, following))
         if value is None:
             prefix = _DATE_PREFIX.match(text, start, end) if "date" not in meta else None
             if prefix:
@@ -194,7 +203,14 @@ def _dateline_has_marker(found: str) -> bool:
     return bool(re.search(r"\d|\(", head)) or head.split(",")[0].isupper()
 
 
-def _metadata_line(line: str, meta: dict[str, str], first: bool) -> str | None:
+def _continues(line: str, following: str) -> bool:
+    """Whether ``following`` carries on the text of ``line`` (a hard-wrapped paragraph), not a header."""
+    if _DATE_LINE.match(following) or _FIELD.match(following) or _BYLINE.match(following) or _AUTHOR_COUNT.match(following):
+        return False
+    return len(line) >= 40 or following[:1].islower()
+
+
+def _metadata_line(line: str, meta: dict[str, str], first: bool, wrapped: bool = False) -> str | None:
     """Record ``line`` in ``meta`` if it is a header line; None when the body has begun."""
     if "title" in meta and " ".join(line.lstrip("#").split()) == meta["title"]:
         return line  # a repeated headline
@@ -221,7 +237,7 @@ def _metadata_line(line: str, meta: dict[str, str], first: bool) -> str | None:
         if heading:
             meta["title"] = " ".join(heading.group(1).split())
             return line
-        if _looks_like_headline(line):
+        if not wrapped and _looks_like_headline(line):
             meta["title"] = " ".join(line.split())
             return line
     return None
@@ -237,12 +253,13 @@ def _iso_date(value: str) -> str | None:
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value)
     cleaned = re.sub(r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+", "", cleaned.strip(), flags=re.I)
     cleaned = " ".join(cleaned.replace(",", " ").replace(".", " ").split())
+    cleaned = re.sub(r"\bSept\b", "Sep", cleaned, flags=re.I)
     iso = re.match(r"\d{4}-\d{2}-\d{2}", cleaned)
     candidates = [iso.group(0)] if iso else []
     tokens = cleaned.split()
     candidates.append(" ".join(tokens[:3]))
     for candidate in candidates:
-        for form in ("%Y-%m-%d", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%Sept %d %Y"):
+        for form in ("%Y-%m-%d", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"):
             try:
                 return datetime.strptime(candidate, form).date().isoformat()
             except ValueError:
@@ -256,7 +273,12 @@ def paragraphs(text: str, start: int = 0) -> list[tuple[int, int]]:
     block_start = start
     for match in list(_PARA_BREAK.finditer(text, start)) + [None]:
         block_end = match.start() if match else len(text)
-        spans.extend(_block_paragraphs(text, block_start, block_end))
+        for p_start, p_end in _block_paragraphs(text, block_start, block_end):
+            marker = _MARKUP_PREFIX.match(text, p_start, p_end)  # "## Heading", "- item", "> quote"
+            if marker:
+                p_start = marker.end()
+            if p_end > p_start:
+                spans.append((p_start, p_end))
         if match:
             block_start = match.end()
     return spans
@@ -283,6 +305,9 @@ def _block_paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if para_start is not None:
         out.append(_trim(text, para_start, prev_end))
     return [span for span in out if span[1] > span[0]]
+
+
+_MARKUP_PREFIX = re.compile(r"(?:#{1,6}|>|[-*+•]|\d{1,3}[.)])[ \t]+")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -153,9 +154,8 @@ def status(root: Path, corpus: Path) -> Status:
         manifest = read_manifest(root)
     except IndexMissingError:
         return Status("missing", f"there is no index in {root}")
-    from qa.embed import model_version
-
     from qa import __version__
+    from qa.embed import model_version
 
     if manifest.get("qa_version") != __version__:
         return Status("stale", f"it was built by qa {manifest.get('qa_version')}, this is qa {__version__}")
@@ -164,11 +164,7 @@ def status(root: Path, corpus: Path) -> Status:
     if manifest.get("corpus_abspath") and manifest["corpus_abspath"] != str(corpus.resolve()):
         return Status("stale", f"it was built from another folder ({manifest['corpus']})")
     known = {a["path"]: a for a in manifest.get("files_seen", [])}
-    try:
-        files = article_files(corpus)
-    except CorpusError:
-        raise
-    current = {p.relative_to(corpus).as_posix(): p for p in files}
+    current = {p.relative_to(corpus).as_posix(): p for p in article_files(corpus)}
     added = sorted(set(current) - set(known))
     removed = sorted(set(known) - set(current))
     if added or removed:
@@ -180,10 +176,14 @@ def status(root: Path, corpus: Path) -> Status:
         return Status("stale", " and ".join(parts) + " in the corpus")
     for rel, path in current.items():
         seen = known[rel]
-        stat = path.stat()
-        if stat.st_size == seen["size"] and stat.st_mtime_ns == seen["mtime_ns"]:
-            continue
-        if stat.st_size != seen["size"] or _sha256(path) != seen["sha256"]:
+        try:
+            stat = path.stat()
+            if stat.st_size == seen["size"] and stat.st_mtime_ns == seen["mtime_ns"]:
+                continue
+            changed = stat.st_size != seen["size"] or _sha256(path) != seen["sha256"]
+        except OSError:
+            changed = seen["size"] != -1  # unreadable now; unchanged if it was unreadable at build time
+        if changed:
             return Status("stale", f"{rel} changed")
     return Status("fresh")
 
@@ -236,7 +236,7 @@ def build(
         try:
             tmp.mkdir()
             _write(tmp, corpus, embedder, find_spans, export_query_model, progress)
-            final = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            final = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(4)}"
             os.replace(tmp, final)
             pointer = root / f".{CURRENT}.tmp"
             pointer.write_text(final.name + "\n", encoding="utf-8")
@@ -347,7 +347,7 @@ def _write(
         "corpus_abspath": str(corpus.folder.resolve()),
         "corpus_fingerprint": fingerprint(articles),
         "counts": {"articles": len(articles), "sentences": len(sentences), "skipped_files": len(corpus.warnings)},
-        "files_seen": [{"path": a.path, "size": a.size, "mtime_ns": a.mtime_ns, "sha256": a.sha256} for a in articles],
+        "files_seen": [{"path": a.path, "size": a.size, "mtime_ns": a.mtime_ns, "sha256": a.sha256} for a in articles] + corpus.skipped,
         "warnings": corpus.warnings,
         "files": files,
     }

@@ -33,19 +33,19 @@ def source_path(corpus: Path, source: Source) -> str:
     return (corpus / source.path).as_posix()
 
 
-def citations(answer: Answer) -> list[Source]:
-    """Every distinct source of the evidence, numbered in order of first citation."""
-    seen: dict[tuple[str, int], Source] = {}
+def cited_articles(answer: Answer) -> list[Source]:
+    """The articles the evidence cites, numbered in order of first citation (one source each)."""
+    seen: dict[str, Source] = {}
     for evidence in answer.evidence:
         for source in evidence.sources:
-            seen.setdefault((source.path, source.start), source)
+            seen.setdefault(source.path, source)
     return list(seen.values())
 
 
 def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) -> RenderableType:
-    """The answer in bold, the evidence with the answer highlighted and numbered citations."""
-    cited = citations(answer)
-    number = {(s.path, s.start): i for i, s in enumerate(cited, start=1)}
+    """The answer in bold, the evidence with the answer highlighted, citations numbered by article."""
+    articles = cited_articles(answer)
+    number = {s.path: i for i, s in enumerate(articles, start=1)}
     parts: list[RenderableType] = []
     if answer.answered:
         head = Text(safe(answer.answer or ""), style="bold green")
@@ -54,35 +54,36 @@ def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) ->
     if show_confidence:
         head.append(f"   confidence {answer.confidence:.2f}", style="dim")
     parts.append(head)
-    if answer.evidence:
-        parts.append(Text(""))
-        parts.append(Text("Evidence" if answer.answered else "Related reading (not an answer)", style="bold underline"))
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", style="dim", no_wrap=True)
-        table.add_column(ratio=1)
-        for rank, evidence in enumerate(answer.evidence, start=1):
-            body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
-            refs = " ".join(f"[{number[(s.path, s.start)]}]" for s in evidence.sources)
-            body.append(f" {refs}", style="cyan")
-            articles = len({s.path for s in evidence.sources})
-            if articles > 1:
-                body.append(f"\nreported by {articles} sources", style="dim italic")
-            table.add_row(f"{rank}.", body)
-        parts.append(table)
-        parts.append(Text(""))
-        parts.append(Text("Sources", style="bold underline"))
-        sources = Table.grid(padding=(0, 1))
-        sources.add_column(justify="right", style="cyan", no_wrap=True)
-        sources.add_column(ratio=1)
-        for i, source in enumerate(cited, start=1):
-            line = Text(safe(source.title), style="bold")
-            meta = [m for m in (source.outlet, source.date) if m]
-            if meta:
-                line.append(" · " + " · ".join(safe(m) for m in meta), style="dim")
-            line.append(f"\n{safe(source_path(corpus, source))}:{source.line}", style="magenta")
-            line.append(f"  chars {source.start}–{source.end}", style="dim")
-            sources.add_row(f"[{i}]", line)
-        parts.append(sources)
+    if not answer.evidence:
+        return Group(*parts)
+    parts.append(Text(""))
+    parts.append(Text("Evidence" if answer.answered else "Related reading (not an answer)", style="bold underline"))
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="dim", no_wrap=True)
+    table.add_column(ratio=1)
+    for rank, evidence in enumerate(answer.evidence, start=1):
+        body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
+        refs = sorted({number[s.path] for s in evidence.sources})
+        body.append(" " + "".join(f"[{n}]" for n in refs), style="cyan")
+        where = " · ".join(f"[{number[s.path]}] line {s.line}, chars {s.start}–{s.end}" for s in evidence.sources)
+        if len(refs) > 1:
+            where = f"reported by {len(refs)} sources · {where}"
+        body.append("\n" + where, style="dim")
+        table.add_row(f"{rank}.", body)
+    parts.append(table)
+    parts.append(Text(""))
+    parts.append(Text("Sources", style="bold underline"))
+    listing = Table.grid(padding=(0, 1))
+    listing.add_column(justify="right", style="cyan", no_wrap=True)
+    listing.add_column(ratio=1)
+    for i, source in enumerate(articles, start=1):
+        line = Text(safe(source.title), style="bold")
+        meta = [m for m in (source.author, source.outlet, source.date) if m]
+        if meta:
+            line.append(" · " + " · ".join(safe(m) for m in meta), style="dim")
+        line.append("\n" + safe(source_path(corpus, source)), style="magenta")
+        listing.add_row(f"[{i}]", line)
+    parts.append(listing)
     return Group(*parts)
 
 
@@ -134,8 +135,8 @@ def output_console() -> Console:
 
 
 def message(console: Console, text: str, style: str = "dim") -> None:
-    """One line of status on the console, shown literally."""
-    console.print(Text(text, style=style))
+    """One line of status on the console, shown literally and never wrapped."""
+    console.print(Text(safe(text), style=style), soft_wrap=True)
 
 
 class BuildProgress:

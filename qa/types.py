@@ -53,6 +53,7 @@ class Source:
     line: int
     outlet: str | None = None
     date: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,215 @@
+"""qa.answer: what a question asks for, and how evidence is assembled and cited (fake models)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import HashEmbedder, fake_build, read_raw, write_corpus
+
+from qa import index as index_mod
+from qa import text
+from qa.answer import analyze, answer
+from qa.bot import Bot
+
+WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how many much".split()}
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("how many votes did Takaichi get?", "number"),
+        ("How many people died in the flood?", "number"),
+        ("HOW MANY seats does the party hold", "number"),
+        ("  how   many   troops were sent?  ", "number"),
+        ("who won the vote?", "person"),
+        ("Who is Japan's new premier?", "person"),
+        ("Whom did she replace?", "person"),
+        ("whose victory was historic?", "person"),
+        ("when did the call happen?", "date"),
+        ("When?", "date"),
+        ("what year did Trump last visit Japan?", "date"),
+        ("In what year was the alliance signed?", "date"),
+        ("What date was the summit?", "date"),
+        ("where did the leaders meet?", "place"),
+        ("which city hosted the summit?", "place"),
+        ("In which city did they meet?", "place"),
+        ("Which country did Trump visit first?", "place"),
+        ("How much did the bridge cost?", "money"),
+        ("How long did the call last?", "duration"),
+        ("How old is Takaichi?", "age"),
+        ("What percentage of the votes did she win?", "percent"),
+        ("Which party won the election?", "organization"),
+    ],
+)
+def test_kind_of_answer(question: str, kind: str):
+    assert analyze(question).kind == kind
+
+
+@pytest.mark.parametrize("question", ["why did Trump visit Japan?", "Why?", "Why was the vote held so early?"])
+def test_why_questions_expect_a_sentence(question: str):
+    assert analyze(question).kind in (None, "thing")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("how many votes did Takaichi get?", {"vote", "takaichi"}),
+        ("who won the vote?", {"won", "vote"}),
+        ("when did the call happen?", {"call", "happen"}),
+        ("what year did Trump last visit Japan?", {"trump", "visit", "japan"}),
+        ("where did the leaders meet?", {"leader", "meet"}),
+        ("which city hosted the summit?", {"host", "summit"}),
+        ("why did Trump visit Japan?", {"trump", "visit", "japan"}),
+        ("How much did the bridge cost?", {"bridg", "cost"}),
+    ],
+)
+def test_terms_are_content_words_without_wh_words(question: str, expected: set[str]):
+    terms = analyze(question).terms
+    assert expected <= set(terms)
+    assert not set(terms) & WH_STEMS
+    assert set(terms) <= set(text.terms(question))
+
+
+def test_how_many_records_the_unit():
+    assert analyze("how many votes did Takaichi get?").unit == "votes"
+
+
+def test_names_are_the_capitalised_words_of_the_question():
+    q = analyze("how many votes did Takaichi get?")
+    assert q.names == (text.stem("Takaichi"),)
+    assert analyze("who won the vote?").names == ()
+
+
+def test_analyze_keeps_the_question_text():
+    assert analyze("Who won?").text == "Who won?"
+
+
+# ---------------------------------------------------------------- assembling answers (fake models)
+
+
+@pytest.fixture
+def tiny_bot(fake_index: tuple[Path, Path], fake_models: HashEmbedder) -> Bot:
+    _, root = fake_index
+    return Bot(index_mod.load(root))
+
+
+def assert_evidence_cites_the_files(corpus: Path, loaded: index_mod.Index, result) -> None:
+    for evidence in result.evidence:
+        assert evidence.sources
+        places = [(s.path, s.start) for s in evidence.sources]
+        assert len(places) == len(set(places)), "a piece of evidence cites one sentence twice"
+        first = evidence.sources[0]
+        raw = read_raw(corpus / first.path)
+        assert raw[first.start : first.end] == evidence.text
+        assert first.line == raw.count("\n", 0, first.start) + 1
+        assert loaded.sentences[evidence.sentence].text == evidence.text
+        for source in evidence.sources:
+            raw = read_raw(corpus / source.path)
+            cited = raw[source.start : source.end]
+            assert cited and cited == cited.strip()
+            assert source.title == next(a.title for a in loaded.articles if a.path == source.path)
+        if evidence.answer_span is not None:
+            start, end = evidence.answer_span
+            assert 0 <= start < end <= len(evidence.text)
+
+
+QUESTIONS = [
+    "How many residents were evacuated?",
+    "Where is Fagradalsfjall?",
+    "what is the capital of France?",
+    "who won the final?",
+    "why did critics object?",
+    "volcano",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_answer_is_well_formed(tiny_bot: Bot, fake_index: tuple[Path, Path], question: str):
+    corpus, _ = fake_index
+    result = tiny_bot.ask(question, top_k=3)
+    assert result.question == question
+    assert 0.0 <= result.confidence <= 1.0
+    assert 1 <= len(result.evidence) <= 3
+    assert result.expected == analyze(question).kind
+    if result.answered:
+        assert result.answer
+    else:
+        assert result.answer is None and not result.short
+    assert_evidence_cites_the_files(corpus, tiny_bot.index, result)
+
+
+def test_question_is_returned_as_asked(tiny_bot: Bot):
+    assert tiny_bot.ask("  How many   residents were evacuated? ").question == "  How many   residents were evacuated? "
+
+
+def test_typed_answer_is_marked_in_the_first_evidence(tiny_bot: Bot):
+    result = tiny_bot.ask("How many residents were evacuated?")
+    first = result.evidence[0]
+    assert first.text == "About 3,700 residents were evacuated before dawn."
+    assert first.answer_span is not None
+    start, end = first.answer_span
+    assert "3,700" in first.text[start:end]
+    if result.answered:
+        assert "3,700" in result.answer
+
+
+def test_top_k_limits_the_evidence(tiny_bot: Bot):
+    assert len(tiny_bot.ask("volcano", top_k=1).evidence) == 1
+    assert len(tiny_bot.ask("volcano", top_k=50).evidence) <= len(tiny_bot.index.sentences)
+
+
+def test_no_hits_is_not_an_answer(fake_index: tuple[Path, Path]):
+    _, root = fake_index
+    loaded = index_mod.load(root)
+    result = answer(loaded, analyze("who won?"), [])
+    assert result.answered is False and result.answer is None and result.evidence == ()
+    assert result.confidence == 0.0
+
+
+class DigitBlindEmbedder(HashEmbedder):
+    """Sentences that differ only in their figures get the same vector."""
+
+    def encode(self, texts, progress=None):
+        return super().encode([re.sub(r"\d", "", t) for t in texts], progress)
+
+
+SAME_CLAIM = "Takaichi won 237 votes in the lower house on Tuesday."
+
+
+def test_the_same_claim_in_two_articles_is_one_piece_of_evidence_citing_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": f"Vote Report\n\n{SAME_CLAIM} Markets were calm.\n",
+            "b.txt": f"Another Vote Report\n\nThe opposition conceded. {SAME_CLAIM}\n",
+            "c.txt": "Weather\n\nIt rained all day in the capital.\n",
+        },
+    )
+    fake_build(corpus, tmp_path / "index")
+    loaded = index_mod.load(tmp_path / "index")
+    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: HashEmbedder())
+    result = Bot(loaded).ask("how many votes did Takaichi win in the lower house?")
+    holding = [e for e in result.evidence if e.text == SAME_CLAIM]
+    assert len(holding) == 1
+    assert sorted(s.path for s in holding[0].sources) == ["a.txt", "b.txt"]
+    assert_evidence_cites_the_files(corpus, loaded, result)
+
+
+def test_alike_sentences_with_different_figures_are_not_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": "Vote Report\n\nTakaichi won 237 votes in the lower house.\n",
+            "b.txt": "Vote Report\n\nTakaichi won 149 votes in the lower house.\n",
+        },
+    )
+    fake_build(corpus, tmp_path / "index", embedder=DigitBlindEmbedder())
+    loaded = index_mod.load(tmp_path / "index")
+    assert float(loaded.vectors(np.asarray([0]))[0] @ loaded.vectors(np.asarray([1]))[0]) == pytest.approx(1.0)
+    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: DigitBlindEmbedder())
+    result = Bot(loaded).ask("how many votes did Takaichi win?")
+    assert len(result.evidence) == 2
+    assert all(len(e.sources) == 1 for e in result.evidence)
