@@ -253,14 +253,7 @@ def _same_claim(index: Index, a: int, b: int) -> bool:
 
 def _idf(index: Index, terms: tuple[str, ...]) -> dict[str, float]:
     """Inverse document frequency of each term over the sentences (unknown terms weigh most)."""
-    indptr = index.lexical.scores["indptr"]
-    n = len(index.sentences)
-    out = {}
-    for term in set(terms):
-        tid = index.lexical.vocab_dict.get(term)
-        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
-        out[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return out
+    return {term: index.lexical.idf(term) for term in set(terms)}
 
 
 def _sentence_terms(index: Index, row: int) -> set[str]:

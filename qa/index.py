@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.corpus import Corpus, article_files, fingerprint, read_corpus
 from qa.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMissingError, IndexWriteError, ModelError
+from qa.lexical import LexicalIndex
 from qa.types import Article, Sentence, Span
 
 if TYPE_CHECKING:
@@ -55,8 +57,9 @@ class Index:
     articles: list[Article]
     sentences: list[Sentence]
     dense: Any  # faiss.Index
-    lexical: Any  # bm25s.BM25
+    lexical: LexicalIndex
     _embedder: Any = field(default=None, repr=False)
+    _loader: _Background | None = field(default=None, repr=False)
     _article_terms: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def article_terms(self, article: int) -> frozenset[str]:
@@ -85,21 +88,47 @@ class Index:
     def query_embedder(self) -> Embedder:
         """The embedder for questions: the index's ONNX copy of the model, else sentence-transformers."""
         if self._embedder is None:
-            onnx_folder = self.folder / QUERY_MODEL
-            if (onnx_folder / "model.onnx").is_file():
-                from qa.onnx_embed import OnnxEmbedder
-
-                try:
-                    self._embedder = OnnxEmbedder(onnx_folder)
-                except Exception as err:  # onnxruntime raises its own exception types for damaged files
-                    raise IndexCorruptError(f"The index's query model is damaged ({type(err).__name__}): rebuild it with qa build.") from err
-            else:
-                from qa.embed import SentenceTransformerEmbedder
-
-                self._embedder = SentenceTransformerEmbedder()
+            self._embedder = self._loader.result() if self._loader is not None else _open_query_model(self.folder)
             if self._embedder.dim != self.dim:
                 raise IndexCorruptError(f"The query model gives {self._embedder.dim}-dimensional vectors but the index holds {self.dim}: rebuild it with qa build.")
         return self._embedder
+
+
+def _open_query_model(folder: Path) -> Embedder:
+    onnx_folder = folder / QUERY_MODEL
+    if (onnx_folder / "model.onnx").is_file():
+        from qa.onnx_embed import OnnxEmbedder
+
+        try:
+            return OnnxEmbedder(onnx_folder)
+        except Exception as err:  # onnxruntime raises its own exception types for damaged files
+            raise IndexCorruptError(f"The index's query model is damaged ({type(err).__name__}): rebuild it with qa build.") from err
+    from qa.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+class _Background:
+    """A value computed on a daemon thread; ``result`` waits for it and re-raises its error."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = work()
+            except BaseException as err:  # handed to the caller of result()
+                self._error = err
+
+        self._thread = threading.Thread(target=run, name="qa-query-model", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 @dataclass(frozen=True)
@@ -354,14 +383,17 @@ def _write(
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load(root: Path) -> Index:
-    """Load the active index, checking it against its manifest."""
-    import bm25s
+def load(root: Path, preload_query_model: bool = True) -> Index:
+    """Load the active index, checking it against its manifest.
+
+    The query model (the slowest part to open) is opened on a thread meanwhile, unless told not to.
+    """
     import faiss
 
     manifest = read_manifest(root)
     folder = active_folder(root)
     assert folder is not None
+    loader = _Background(lambda: _open_query_model(folder)) if preload_query_model else None
     for rel, info in manifest.get("files", {}).items():
         path = folder / rel
         if not path.is_file():
@@ -375,15 +407,15 @@ def load(root: Path) -> Index:
             for r in (json.loads(line) for line in _read_lines(folder / "sentences.jsonl"))
         ]
         dense = faiss.read_index(str(folder / "dense.faiss"))
-        lexical = bm25s.BM25.load(str(folder / "lexical"), mmap=False, allow_pickle=False)
+        lexical = LexicalIndex(folder / "lexical")
     except (OSError, ValueError, TypeError, IndexError, KeyError, RuntimeError) as err:
         raise IndexCorruptError(f"The index in {folder} cannot be read ({type(err).__name__}): rebuild it with qa build.") from err
     counts = manifest["counts"]
-    if len(articles) != counts["articles"] or len(sentences) != counts["sentences"] or dense.ntotal != len(sentences) or dense.d != manifest["model"]["dim"]:
+    if len(articles) != counts["articles"] or len(sentences) != counts["sentences"] or dense.ntotal != len(sentences) or lexical.num_docs != len(sentences) or dense.d != manifest["model"]["dim"]:
         raise IndexCorruptError(f"The index files in {folder} do not match each other: rebuild the index with qa build.")
     if any(not 0 <= s.article < len(articles) for s in sentences):
         raise IndexCorruptError(f"The sentence table in {folder} names unknown articles: rebuild the index with qa build.")
-    return Index(folder, manifest, articles, sentences, dense, lexical)
+    return Index(folder, manifest, articles, sentences, dense, lexical, _loader=loader)
 
 
 def _read_lines(path: Path) -> list[str]:

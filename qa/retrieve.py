@@ -81,21 +81,7 @@ def _neighbours(index: Index, i: int) -> list[int]:
 
 def _lexical_scores(index: Index, question: str) -> tuple[np.ndarray, float]:
     """BM25 of every sentence, and the score a sentence holding every question term once would get."""
-    import math
-
-    import numpy as np
-
     terms = text.terms(question)
-    ids = index.lexical.get_tokens_ids(terms)
-    n = len(index.sentences)
     # Terms the corpus never uses weigh as much as the rarest: a question about them is not matched.
-    indptr = index.lexical.scores["indptr"]
-    ideal = 0.0
-    for term in terms:
-        tid = index.lexical.vocab_dict.get(term)
-        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
-        ideal += math.log(1 + (n - df + 0.5) / (df + 0.5))
-    ideal /= 1.0 + float(getattr(index.lexical, "k1", 1.5))  # a term met once in a sentence of average length
-    if not ids:
-        return np.zeros(n, dtype=np.float32), ideal
-    return np.asarray(index.lexical.get_scores(ids), dtype=np.float32), ideal
+    ideal = sum(index.lexical.idf(t) for t in terms) / (1.0 + index.lexical.k1)  # each term once, average length
+    return index.lexical.scores(terms), ideal

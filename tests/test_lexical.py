@@ -1,0 +1,54 @@
+"""The question-time BM25 reader agrees with bm25s, which builds and saves the index."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import pytest
+
+from qa.lexical import LexicalIndex
+
+WORDS = "vote votes party leader minister summit trade japan malaysia visit call talk peace alliance".split()
+
+
+def _corpus(seed: int, docs: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [[rng.choice(WORDS) for _ in range(rng.randint(1, 12))] for _ in range(docs)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scores_match_bm25s(tmp_path: Path, seed: int):
+    corpus = _corpus(seed, 60)
+    reference = bm25s.BM25()
+    reference.index(corpus, show_progress=False)
+    reference.save(str(tmp_path), show_progress=False)
+    ours = LexicalIndex(tmp_path)
+    rng = random.Random(seed + 100)
+    for _ in range(20):
+        query = [rng.choice(WORDS + ["unknown", "absent"]) for _ in range(rng.randint(1, 5))]
+        ids = reference.get_tokens_ids(query)
+        expected = reference.get_scores(ids) if ids else np.zeros(len(corpus))
+        np.testing.assert_allclose(ours.scores(query), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_document_frequency_and_idf(tmp_path: Path):
+    corpus = [["vote", "party"], ["vote"], ["summit"]]
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    index.save(str(tmp_path), show_progress=False)
+    ours = LexicalIndex(tmp_path)
+    assert ours.document_frequency("vote") == 2
+    assert ours.document_frequency("nothing") == 0
+    assert ours.idf("nothing") > ours.idf("summit") > ours.idf("vote") > 0
+
+
+def test_mismatched_arrays_are_refused(tmp_path: Path):
+    index = bm25s.BM25()
+    index.index([["a1", "b1"], ["b1"]], show_progress=False)
+    index.save(str(tmp_path), show_progress=False)
+    np.save(tmp_path / "indices.csc.index.npy", np.array([0, 9, 9], dtype=np.int32))
+    with pytest.raises(ValueError):
+        LexicalIndex(tmp_path)
