@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--signals", default="", help="comma-separated signals to fit on (default: all)")
     parser.add_argument("--misses", type=int, default=0, help="print this many answerable misses")
+    parser.add_argument("--tuning", default="", help="answer tuning, e.g. top_bonus=1.5")
     parser.add_argument("--weights", default="", help="retrieval weights, e.g. dense=0.5,lexical=0.5,context=0.2")
     args = parser.parse_args()
 
@@ -71,7 +72,7 @@ def main() -> None:
 
     weights = replace(Weights(), **{k: (v if k == "lexical_scale" else float(v)) for k, v in (kv.split("=") for kv in args.weights.split(",") if kv)})
     bot = Bot(index, weights=weights)
-    tuning = Tuning()
+    tuning = replace(Tuning(), **{k: float(v) for k, v in (kv.split("=") for kv in args.tuning.split(",") if kv)})
     started = time.perf_counter()
     vectors = index.query_embedder().encode([r["question"] for r in rows])
     names = None

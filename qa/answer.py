@@ -77,6 +77,7 @@ class Tuning:
     evidence_pool: int = 30  # hits considered for evidence and answers
     answer_depth: int = 5  # evidence groups searched for a short answer
     merge_cosine: float = 0.82  # sentences this alike are one piece of evidence
+    top_bonus: float = 1.5  # weight of answers found in the best evidence over those found deeper
     # confidence = sigmoid(bias + sum of weight * signal): a logistic regression of "the articles answer"
     # fitted once on the public SQuAD 2.0 dev half (bench/tune.py --fit), the bias then moved so that
     # 0.5 keeps 95% of the answerable questions there.
@@ -157,6 +158,7 @@ class _Group:
 class _Candidate:
     text: str
     score: float = 0.0
+    by_group: dict[int, float] = field(default_factory=dict)  # best score in each evidence group
     support: float = 0.0  # the best single proximity: how closely one sentence ties it to the question
     tied: float = 0.0  # the best agreement with whom the question names (see _agreement)
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # sentence row -> span
@@ -180,7 +182,7 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
     coverage = _coverage(index, best.rows[0], question.terms, idf)
     # Open "what" questions type their answer too loosely to outvote retrieval: only the best sentence is read.
     depth = 1 if question.kind == "thing" else t.answer_depth
-    candidate = _short_answer(index, question, groups[:depth], idf) if question.kind else None
+    candidate = _short_answer(index, question, groups[:depth], idf, t.top_bonus) if question.kind else None
     if candidate is not None:
         # The evidence that holds the answer comes first.
         holding = [g for g in groups if any(r in candidate.spans for r in g.rows)]
@@ -307,7 +309,7 @@ def _partial(term: str, found: set[str]) -> float:
     return 1.0 if any(term in word and word != term for word in found) else 0.0
 
 
-def _short_answer(index: Index, question: Question, groups: list[_Group], idf: dict[str, float]) -> _Candidate | None:
+def _short_answer(index: Index, question: Question, groups: list[_Group], idf: dict[str, float], top_bonus: float = 1.0) -> _Candidate | None:
     """The best typed span in the top evidence, voted across sentences and sources."""
     assert question.kind is not None
     priors = KINDS[question.kind]
@@ -316,7 +318,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
     candidates: dict[str, _Candidate] = {}
     top = groups[0].score if groups else 1.0
     for rank, group in enumerate(groups):
-        weight = max(group.score, 1e-6) / max(top, 1e-6) * (1.0 / (1 + 0.15 * rank))
+        weight = max(group.score, 1e-6) / max(top, 1e-6) * (1.0 / (1 + 0.15 * rank)) * (top_bonus if rank == 0 else 1.0)
         for row in group.rows:
             sentence = index.sentences[row]
             for span in _typed_spans(sentence.spans, priors):
@@ -341,7 +343,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 score *= agreement
                 key = _answer_key(value, question.kind)
                 cand = candidates.setdefault(key, _Candidate(value))
-                cand.score += score
+                cand.by_group[rank] = max(cand.by_group.get(rank, 0.0), score)
                 cand.support = max(cand.support, proximity)
                 cand.tied = max(cand.tied, agreement)
                 if row not in cand.spans:
@@ -351,6 +353,10 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                     cand.text = value
     if not candidates:
         return None
+    for cand in candidates.values():
+        # Paraphrases of one claim count once; other claims that give the same answer add to it.
+        ranked = sorted(cand.by_group.values(), reverse=True)
+        cand.score = ranked[0] + 0.5 * sum(ranked[1:])
     return max(candidates.values(), key=lambda c: c.score)
 
 

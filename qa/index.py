@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from qa.embed import Embedder
 
 FORMAT = "qa-index"
-VERSION = 1
+VERSION = 2  # 2: sentences are matched lexically with their article's title
 CURRENT = "CURRENT"
 QUERY_MODEL = "query-model"
 _HASHED_LIMIT = 32 * 1024 * 1024  # larger files are checked by size; their loaders reject damage
@@ -161,6 +161,10 @@ def active_folder(root: Path) -> Path | None:
     return root / name
 
 
+class IndexOutdatedError(IndexCorruptError):
+    """The index was written in an older format; building it again brings it up to date."""
+
+
 def read_manifest(root: Path) -> dict[str, Any]:
     """The manifest of the active build; IndexMissingError when there is none."""
     folder = active_folder(root)
@@ -173,7 +177,7 @@ def read_manifest(root: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexCorruptError(f"{folder} is not a qa index: rebuild it with qa build.")
     if manifest.get("version") != VERSION:
-        raise IndexCorruptError(f"The index in {root} is of format version {manifest.get('version')}, this qa reads version {VERSION}: rebuild it with qa build.")
+        raise IndexOutdatedError(f"The index in {root} is of format version {manifest.get('version')}, this qa reads version {VERSION}: rebuild it with qa build.")
     return manifest
 
 
@@ -183,6 +187,8 @@ def status(root: Path, corpus: Path) -> Status:
         manifest = read_manifest(root)
     except IndexMissingError:
         return Status("missing", f"there is no index in {root}")
+    except IndexOutdatedError:
+        return Status("stale", "it was written in an older format")
     from qa import __version__
     from qa.embed import model_version
 
@@ -336,7 +342,9 @@ def _write(
     faiss.write_index(dense, str(folder / "dense.faiss"))
 
     lexical = bm25s.BM25()
-    lexical.index([text.terms(t) or [""] for t in texts], show_progress=False)
+    # A sentence is matched with its article's title as well: the title says what "she" or "the visit" is about.
+    title_terms = [text.terms(a.title) for a in articles]
+    lexical.index([text.terms(s.text) + title_terms[s.article] or [""] for s in sentences], show_progress=False)
     lexical.save(str(folder / "lexical"), show_progress=False)
 
     if export_query_model and model_path is not None:

@@ -22,6 +22,7 @@ class Weights:
     lexical_scale: str = "max"  # "max": divided by the question's best BM25; "ideal": by a full match's score
     context: float = 0.25  # share of the best neighbour's score added to a sentence's own
     candidates: int = 100  # taken from each retriever before fusion
+    article: float = 0.0  # share of the article's standing (its best sentences) added to each of its sentences
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,17 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     dense_of = dict(zip(rows, (float(c) for c in cosine), strict=True))
     lexical_of = dict(zip(rows, (float(x) for x in lexical), strict=True))
 
+    standing: dict[int, float] = {}
+    if w.article:
+        # An article whose several sentences match is more likely the one the question is about.
+        by_article: dict[int, list[float]] = {}
+        for r in rows:
+            by_article.setdefault(index.sentences[r].article, []).append(own[r])
+        standing = {a: sum(sorted(v, reverse=True)[:3]) / 3 for a, v in by_article.items()}
     hits = []
     for i in candidates:
         context = max((own[j] for j in _neighbours(index, i)), default=0.0)
-        score = own[i] + w.context * max(0.0, context)
+        score = own[i] + w.context * max(0.0, context) + w.article * standing.get(index.sentences[i].article, 0.0)
         hits.append(Hit(i, score, own[i], dense_of[i], lexical_of[i]))
     hits.sort(key=lambda h: (-h.score, h.sentence))
     return hits[:k]

@@ -122,8 +122,8 @@ def test_question_of_stopwords_only_still_ranks_by_dense(hashed: index_mod.Index
 # ---------------------------------------------------------------- context
 
 CONTEXT = {
-    "harbour.txt": "Harbour News\n\nThe harbour museum reopened after long repairs. The agreement was signed.\n",
-    "council.txt": "Council News\n\nOfficials met on a rainy Monday. The agreement was signed.\n",
+    "harbour.txt": "Morning Bulletin\n\nThe harbour museum reopened after long repairs. The agreement was signed.\n",
+    "council.txt": "Evening Bulletin\n\nOfficials met on a rainy Monday. The agreement was signed.\n",
 }
 QUESTION = "harbour museum agreement signed"
 
@@ -178,3 +178,19 @@ def test_context_does_not_cross_articles(tmp_path: Path):
     assert lifted.score > lifted.own
     assert not_lifted.score == pytest.approx(not_lifted.own)
     assert lifted.own == pytest.approx(not_lifted.own)
+
+
+def test_the_article_title_counts_for_lexical_matching(tmp_path: Path):
+    """Of two identical sentences, the one whose article's title names the question's subject ranks first."""
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": "Volcano Erupts In Iceland\n\nThe eruption began on Friday. Flights were delayed.\n",
+            "b.txt": "Storm Reaches The Coast\n\nThe eruption began on Friday. Roads were closed.\n",
+        },
+    )
+    loaded = load_built(corpus, tmp_path / "index")
+    hits = ask(loaded, "when did the Iceland eruption begin", HashEmbedder(), k=4, weights=Weights(dense=0, lexical=1, context=0))
+    assert text_of(loaded, hits[0]) == "The eruption began on Friday."
+    assert path_of(loaded, hits[0]) == "a.txt"
+    assert hits[0].score > hits[1].score
