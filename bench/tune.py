@@ -70,7 +70,7 @@ def main() -> None:
 
     from qa.retrieve import Weights
 
-    weights = replace(Weights(), **{k: (v if k == "lexical_scale" else float(v)) for k, v in (kv.split("=") for kv in args.weights.split(",") if kv)})
+    weights = replace(Weights(), **{k: float(v) for k, v in (kv.split("=") for kv in args.weights.split(",") if kv)})
     bot = Bot(index, weights=weights)
     tuning = replace(Tuning(), **{k: float(v) for k, v in (kv.split("=") for kv in args.tuning.split(",") if kv)})
     started = time.perf_counter()

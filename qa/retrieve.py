@@ -19,10 +19,8 @@ class Weights:
 
     dense: float = 0.6
     lexical: float = 0.4
-    lexical_scale: str = "max"  # "max": divided by the question's best BM25; "ideal": by a full match's score
     context: float = 0.25  # share of the best neighbour's score added to a sentence's own
     candidates: int = 100  # taken from each retriever before fusion
-    article: float = 0.0  # share of the article's standing (its best sentences) added to each of its sentences
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     _, dense_ids = index.dense.search(query, depth)
     candidates = {int(i) for i in dense_ids[0] if i >= 0}
 
-    lexical_all, ideal = _lexical_scores(index, question)
+    lexical_all = _lexical_scores(index, question)
     best_lexical = float(lexical_all.max()) if len(lexical_all) else 0.0
     if best_lexical > 0:
         top = np.argpartition(-lexical_all, depth - 1)[:depth]
@@ -59,23 +57,15 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     rows = sorted(candidates | {j for i in candidates for j in _neighbours(index, i)})
     rows_arr = np.asarray(rows, dtype=np.int64)
     cosine = index.vectors(rows_arr) @ query[0]
-    scale = best_lexical if w.lexical_scale == "max" else max(ideal, best_lexical)
-    lexical = lexical_all[rows_arr] / scale if best_lexical > 0 else np.zeros(len(rows), dtype=np.float32)
+    lexical = lexical_all[rows_arr] / best_lexical if best_lexical > 0 else np.zeros(len(rows), dtype=np.float32)
     own = {r: w.dense * float(c) + w.lexical * float(lx) for r, c, lx in zip(rows, cosine, lexical, strict=True)}
     dense_of = dict(zip(rows, (float(c) for c in cosine), strict=True))
     lexical_of = dict(zip(rows, (float(x) for x in lexical), strict=True))
 
-    standing: dict[int, float] = {}
-    if w.article:
-        # An article whose several sentences match is more likely the one the question is about.
-        by_article: dict[int, list[float]] = {}
-        for r in rows:
-            by_article.setdefault(index.sentences[r].article, []).append(own[r])
-        standing = {a: sum(sorted(v, reverse=True)[:3]) / 3 for a, v in by_article.items()}
     hits = []
     for i in candidates:
         context = max((own[j] for j in _neighbours(index, i)), default=0.0)
-        score = own[i] + w.context * max(0.0, context) + w.article * standing.get(index.sentences[i].article, 0.0)
+        score = own[i] + w.context * max(0.0, context)
         hits.append(Hit(i, score, own[i], dense_of[i], lexical_of[i]))
     hits.sort(key=lambda h: (-h.score, h.sentence))
     return hits[:k]
@@ -87,9 +77,6 @@ def _neighbours(index: Index, i: int) -> list[int]:
     return [j for j in (i - 1, i + 1) if 0 <= j < len(index.sentences) and index.sentences[j].article == article]
 
 
-def _lexical_scores(index: Index, question: str) -> tuple[np.ndarray, float]:
-    """BM25 of every sentence, and the score a sentence holding every question term once would get."""
-    terms = text.terms(question)
-    # Terms the corpus never uses weigh as much as the rarest: a question about them is not matched.
-    ideal = sum(index.lexical.idf(t) for t in terms) / (1.0 + index.lexical.k1)  # each term once, average length
-    return index.lexical.scores(terms), ideal
+def _lexical_scores(index: Index, question: str) -> np.ndarray:
+    """BM25 of every sentence for the question's terms."""
+    return index.lexical.scores(text.terms(question))
