@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: formatting it with rich costs half a second of imports
 )
 
 CorpusOption = Annotated[Path, typer.Option("--corpus", envvar="QA_CORPUS", help="Folder of articles (.txt, .md).", show_default=True)]
