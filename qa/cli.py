@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -145,6 +145,184 @@ def ask(
                 out.print(render_answer(result, corpus))
                 out.rule()
         raise typer.Exit(code)
+
+
+@app.command()
+def chat(
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    index: IndexOption = DEFAULT_INDEX,
+    top_k: TopKOption = DEFAULT_TOP_K,
+    as_json: Annotated[bool, typer.Option("--json", help='One JSON object per question: the "ask --json" object plus "searched".')] = False,
+    traceback: TracebackOption = False,
+) -> None:
+    """Talk with the articles: ask, then follow up ("how many votes did she get?", "and her rival?").
+
+    A follow-up is completed from the last questions and answers before it is searched; the search is shown.
+    Commands: /help, /sources, /show N, /clear, /quit. When standard input is not a terminal, reads one question
+    per line and answers each in turn, keeping the conversation.
+
+    Exit code: 0 at the end (/quit, Ctrl-D, end of input), 2 on an error, 130 after Ctrl-C twice in a row.
+    """
+    from qa import bot
+    from qa import chat as chat_mod
+    from qa import index as index_mod
+    from qa.render import BuildProgress, error_console, message
+
+    settings = Settings(corpus=corpus, index=index, top_k=top_k)
+    err_console = error_console()
+    interactive = sys.stdin.isatty()
+    with _errors(traceback):
+
+        def say(text: str) -> None:
+            message(err_console, text)
+
+        loaded = None
+        if index_mod.status(index, corpus).state != "fresh":
+            with BuildProgress(err_console) as progress:
+                loaded = bot.ensure_index(settings, say, progress)
+
+        def load() -> tuple[bot.Bot, chat_mod.Library]:
+            ready = loaded or bot.ensure_index(settings, say)
+            ready.query_embedder()  # the model opens now, not at the first question
+            return bot.Bot(ready), chat_mod.Library.of(ready.articles, ready.sentences)
+
+        # The index and the model load while the user types the first question.
+        background = chat_mod.Background(load)
+        try:
+            counts = index_mod.read_manifest(index)["counts"]
+            conversation = chat_mod.Chat(lambda q: background.get()[0].ask(q, top_k=top_k), lambda: background.get()[1])
+            view = _ChatView(corpus, as_json, interactive)
+            if interactive:
+                view.banner(counts["articles"], counts["sentences"])
+                code = _interactive(conversation, view, background)
+                background.wait(timeout=60)
+                background.check()  # a damaged index is reported even if no question was asked
+            else:
+                code = chat_mod.run(conversation, chat_mod.lines_of(sys.stdin.buffer), view.show)
+        finally:
+            background.wait(timeout=60)  # a model half-opened on a thread may abort the interpreter as it exits
+        raise typer.Exit(code)
+
+
+def _interactive(conversation: Any, view: _ChatView, background: Any) -> int:
+    """The chat at a terminal: line editing and history (readline), Ctrl-C abandons the line."""
+    from qa import chat as chat_mod
+
+    history = chat_mod.history_file()
+    try:
+        import readline
+    except ImportError:  # no line editing on this platform: plain input() still works
+        readline = None  # type: ignore[assignment]
+    if readline is not None:
+        readline.set_history_length(1000)
+        try:
+            readline.read_history_file(history)
+        except (OSError, UnicodeDecodeError):
+            pass  # no history yet, or unreadable: start afresh
+    prompt = "> " if sys.stdout.isatty() else ""
+
+    def read() -> str:
+        background.check()  # the load failed while the user was typing: say so now
+        return input(prompt)
+
+    try:
+        return chat_mod.run(conversation, read, view.show, view.interrupted)
+    finally:
+        if sys.stdout.isatty():
+            sys.stdout.write("\n")
+        if readline is not None:
+            try:
+                history.parent.mkdir(parents=True, exist_ok=True)
+                readline.write_history_file(history)
+            except OSError:
+                pass  # history is a convenience: never fail the chat for it
+
+
+class _ChatView:
+    """Shows the chat's replies: rich text at a terminal or from a script, JSON lines with --json."""
+
+    def __init__(self, corpus: Path, as_json: bool, interactive: bool) -> None:
+        from qa.render import error_console, output_console
+
+        self.corpus = corpus
+        self.as_json = as_json
+        self.interactive = interactive
+        self.out = output_console()
+        self.err = error_console()
+
+    def banner(self, articles: int, sentences: int) -> None:
+        from qa.render import chat_banner
+
+        (self.err if self.as_json else self.out).print(chat_banner(articles, sentences, self.corpus))
+
+    def interrupted(self, twice: bool) -> None:
+        from qa.render import message
+
+        self.err.print()
+        if not twice:
+            message(self.err, "(Ctrl-C again to quit, or Ctrl-D; /help for the commands)")
+
+    def show(self, reply: Any) -> None:
+        from qa import chat as chat_mod
+
+        if self.as_json:
+            data = self._as_json(reply)
+            if data is not None:
+                sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            return
+        from qa import render
+
+        if not self.interactive and not isinstance(reply, chat_mod.Problem | chat_mod.Cleared | chat_mod.Quit):
+            # A script's output reads as a transcript: each line it sent, then the reply.
+            said = reply.question if isinstance(reply, chat_mod.Answered) else f"/show {reply.number}" if isinstance(reply, chat_mod.Shown) else "/help" if isinstance(reply, chat_mod.Help) else "/sources"
+            self.out.print(render.chat_question(said))
+        if isinstance(reply, chat_mod.Answered):
+            if reply.searched != reply.question:
+                self.out.print(render.chat_searched(reply.searched))
+            self.out.print(render.render_answer(reply.answer, self.corpus))
+        elif isinstance(reply, chat_mod.Problem):
+            render.message(self.err, reply.message, style="bold red")
+        elif isinstance(reply, chat_mod.Help):
+            self.out.print(render.chat_help([(c.usage, c.help) for c in reply.commands], reply.keys))
+        elif isinstance(reply, chat_mod.Sources):
+            self.out.print(render.render_sources(reply.articles, self.corpus))
+        elif isinstance(reply, chat_mod.Shown):
+            self.out.print(render.render_paragraph(reply.number, reply.evidence, reply.article, reply.paragraph, reply.highlighted, self.corpus))
+        elif isinstance(reply, chat_mod.Cleared):
+            render.message(self.out if self.interactive else self.err, "Conversation cleared: the next question starts afresh.")
+        if isinstance(reply, chat_mod.Answered | chat_mod.Shown | chat_mod.Sources | chat_mod.Help):
+            if self.interactive:
+                self.out.print()
+            else:
+                self.out.rule()
+
+    def _as_json(self, reply: Any) -> dict[str, Any] | None:
+        """One line of ``--json`` output: a question's answer is the ``ask --json`` object plus "searched"."""
+        from qa import chat as chat_mod
+        from qa.render import answer_json
+
+        if isinstance(reply, chat_mod.Answered):
+            data = answer_json(reply.answer, self.corpus)
+            data["question"] = reply.question
+            data["searched"] = reply.searched
+            return data
+        if isinstance(reply, chat_mod.Problem):
+            shown = reply.line.encode("utf-8", errors="replace").decode("utf-8")
+            return {"command" if shown.startswith("/") else "question": shown, "error": reply.message}
+        if isinstance(reply, chat_mod.Help):
+            return {"command": "/help", "commands": {c.usage: c.help for c in reply.commands}}
+        if isinstance(reply, chat_mod.Sources):
+            articles = [{"path": (self.corpus / a.path).as_posix(), "title": a.title, "sentences": a.sentences} for a in reply.articles]
+            return {"command": "/sources", "articles": articles}
+        if isinstance(reply, chat_mod.Shown):
+            sentence = reply.paragraph[reply.highlighted]
+            return {
+                "command": "/show", "evidence": reply.number, "path": (self.corpus / reply.article.path).as_posix(),
+                "line": sentence.line, "start": sentence.start, "end": sentence.end,
+                "paragraph": [s.text for s in reply.paragraph], "highlighted": reply.highlighted,
+            }
+        return None  # /clear and /quit print nothing: the output stays one object per question
 
 
 def main() -> None:

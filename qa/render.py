@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from qa.types import Answer, Source
+from qa.types import Answer, Article, Evidence, Sentence, Source
 
 
 def safe(text: str) -> str:
@@ -160,3 +160,82 @@ class BuildProgress:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+# ---------------------------------------------------------------- chat
+
+
+def chat_banner(articles: int, sentences: int, corpus: Path) -> RenderableType:
+    """What the chat knows and how to get help."""
+    head = Text("qa chat", style="bold")
+    head.append(f" · {articles:,} article{'s' * (articles != 1)}, {sentences:,} sentences from {safe(corpus.as_posix())}", style="")
+    tail = Text("Ask a question, then follow it up (\"and her rival?\"). /help for the commands, Ctrl-D to quit.", style="dim")
+    return Group(head, tail)
+
+
+def chat_searched(searched: str) -> Text:
+    """The question as it was searched, when the conversation completed it: dimmed."""
+    return Text(f"searched: {safe(searched)}", style="dim italic")
+
+
+def chat_question(question: str) -> Text:
+    """A question read from a script, shown above its answer."""
+    return Text(f"> {safe(question)}", style="bold")
+
+
+def chat_help(commands: Sequence[tuple[str, str]], keys: Sequence[tuple[str, str]]) -> RenderableType:
+    """The chat's commands and keys."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="cyan", no_wrap=True)
+    table.add_column()
+    for usage, text in commands:
+        table.add_row(usage, text)
+    table.add_row("", "")
+    for key, text in keys:
+        table.add_row(key, text)
+    intro = Text("Ask in plain words. A follow-up (\"how many votes did she get?\", \"and her rival?\") is completed from the last "
+                 "questions and answers; the question as searched is shown dimmed.", style="dim")
+    return Group(intro, Text(""), table)
+
+
+def render_sources(articles: Sequence[Article], corpus: Path) -> RenderableType:
+    """The articles of the corpus: number, title, date and outlet, file, how many sentences."""
+    if not articles:
+        return Text("The index holds no articles.", style="yellow")
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="cyan", no_wrap=True)
+    table.add_column(ratio=1)
+    for number, article in enumerate(articles, start=1):
+        line = Text(safe(article.title), style="bold")
+        meta = [m for m in (article.author, article.outlet, article.date) if m]
+        if meta:
+            line.append(" · " + " · ".join(safe(m) for m in meta), style="dim")
+        line.append("\n" + safe((corpus / article.path).as_posix()), style="magenta")
+        line.append(f" · {article.sentences:,} sentence{'s' * (article.sentences != 1)}", style="dim")
+        table.add_row(f"{number}.", line)
+    total = sum(a.sentences for a in articles)
+    return Group(table, Text(f"{len(articles):,} article{'s' * (len(articles) != 1)}, {total:,} sentences", style="dim"))
+
+
+def render_paragraph(
+    number: int, evidence: Evidence, article: Article, paragraph: Sequence[Sentence], highlighted: int, corpus: Path
+) -> RenderableType:
+    """Evidence ``number`` in its paragraph, its sentence highlighted, with where it stands."""
+    head = Text(f"Evidence {number}", style="bold underline")
+    where = Text(safe(article.title), style="bold")
+    sentence = paragraph[highlighted]
+    where.append(f"\n{safe((corpus / article.path).as_posix())}:{sentence.line}", style="magenta")
+    where.append(f"  chars {sentence.start}–{sentence.end}", style="dim")
+    body = Text()
+    for i, part in enumerate(paragraph):
+        if i:
+            body.append(" ")
+        body.append(safe(part.text), style="bold reverse" if i == highlighted else "")
+    parts: list[RenderableType] = [head, where, Text(""), body]
+    others = [s for s in evidence.sources if not (s.path == article.path and s.start == sentence.start)]
+    if others:
+        also = Text("\nAlso reported by:", style="dim")
+        for source in others:
+            also.append(f"\n  {safe(source_path(corpus, source))}:{source.line}  {safe(source.title)}", style="dim")
+        parts.append(also)
+    return Group(*parts)

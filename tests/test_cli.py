@@ -64,7 +64,7 @@ COMMANDS = sorted(typer.main.get_command(app).commands)
 
 
 def test_the_commands():
-    assert COMMANDS == ["ask", "build"]
+    assert COMMANDS == ["ask", "build", "chat"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
