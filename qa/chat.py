@@ -45,7 +45,7 @@ _NOT_A_NOUN = frozenset(
 _AUX = frozenset("do does did is are was were will would can could should has have had may might must shall".split())
 _WH_WORDS = frozenset("who whom whose what which when where why how".split())
 _WH_PHRASE = re.compile(r"^\s*(?:(?:in|on|at|for|from|to|by|with|since|until|during|of|about)\s+)?(?:how\s+(?:many|much|long|old|far|big|large|tall|often|soon)|who|whom|whose|what|which|when|where|why|how)\b", re.I)
-_QUESTION_START = re.compile(r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b", re.I)
+_QUESTION_START = re.compile(r"^\s*(?:(?:in|on|at|for|from|to|by|with|since|until|during|of|about|after|before)\s+(?=wh|how))?(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)\b", re.I)
 _LEAD = re.compile(r"^\s*(?:(?:and|but|so|also|then|ok|okay|well|now)\b[\s,]*)+", re.I)
 _ABOUT = re.compile(r"^\s*(?:(?:and|but|so)\s+)?(?:what|how)\s+about\s+|^\s*(?:and\s+)?what\s+of\s+", re.I)
 _EXISTENTIAL_THERE = re.compile(r"\bthere\s+(?:is|are|was|were|be|been|will|has|have|had)\b|\b(?:is|are|was|were|be)\s+there\b", re.I)
@@ -55,6 +55,14 @@ _EXPLETIVE_IT_AFTER = re.compile(r"\b(?:is|was|has|had)\s+$", re.I)
 _EXPLETIVE_IT_NEXT = re.compile(r"it\s+(?:true|possible|likely|been)\b", re.I)
 _DEMONSTRATIVE = re.compile(r"\b(?:that|this)\b(?=\s*(?:[?.!]|$|happen|happened|take|took|mean|last|lasted|start|started|begin|began|end|ended|cost))|\bsaid\s+so\b", re.I)
 _SAYING = re.compile(r"\b(?:say|said|says|tell|told|mean|meant|announce|announced|write|wrote|report|reported|confirm|confirmed)\s+$", re.I)
+# "How long did [the phone call between them] last?": a subject that a fragment ("What about the visit?") can replace.
+_SUBJECT = re.compile(
+    r"^(?P<ask>(?:(?:in|on|at|for|from|to|by|with|during|of|about)\s+)?(?:how(?:\s+(?:many|much|long|old|far|often)(?:\s+\w+)?)?|what(?:\s+\w+)?|which\s+\w+|when|where|why|who|whom)"
+    r"\s+(?:did|does|do|will|would|can|could|has|have|had|is|was|are|were))\s+"
+    r"(?P<subject>(?:the|this|that|these|those|a|an)\s+.+?|[^\s']+['’]s\s+.+?)\s+(?P<verb>[a-z]+)\s*\?$",
+    re.I,
+)
+_MOTION = re.compile(r"\b(?:go|goes|went|come|comes|came|bring|brings|brought|take|took|travel|travelled|traveled|fly|flew|return|returned|move|moved|send|sent|head|headed|lead|led)\s+(?:\w+\s+)?$", re.I)
 _LIGHT_VERBS = frozenset(text.stem(w) for w in "get got do did happen happened take took make made go went come came".split())
 FRAGMENT_WORDS = 5  # a line this short with no question word leans on the conversation ("Her rival?")
 
@@ -215,7 +223,7 @@ class Lexicon:
 # How much a name counts for what comes next: the last turn most, its answer before its question before its evidence.
 AGE_WEIGHTS = (1.0, 0.5, 0.25)
 # A name the user just moved to ("And Reed?") is the focus; the answer of "Who is Reed?" is about Reed, who stays first.
-ROLE_WEIGHTS = {"focus": 1.5, "answer": 1.0, "question": 0.9, "evidence": 0.45}
+ROLE_WEIGHTS = {"focus": 1.5, "answer": 1.0, "question": 0.9, "context": 0.5, "evidence": 0.3}
 DEFINITION_ANSWER = 0.5
 # P(pronoun's gender | person): known from the articles, else a prior (news articles say "he" more often than "she").
 GENDER_FIT = {"fits": 1.0, "contradicts": 0.05, "m": 0.85, "f": 0.25}
@@ -227,7 +235,7 @@ class Salient:
     """An entity a turn was about, and how: as its answer, named in its question, or named in its top evidence."""
 
     entity: Entity
-    role: str  # "focus", "answer", "question" or "evidence"
+    role: str  # "focus", "answer", "question", "context" (added in brackets) or "evidence"
     weight: float
 
 
@@ -253,8 +261,11 @@ def make_turn(question: str, searched: str, answer: Answer | None, sentences: Se
     answered = _answer_entity(answer, sentences, lexicon) if answer is not None else None
     if answered:
         found.append((answered, "answer", DEFINITION_ANSWER if _DEFINITION.match(searched) else ROLE_WEIGHTS["answer"]))
-    names = [m.entity for m in lexicon.mentions(searched) if m.entity.label in NAME_LABELS]
+    main = _main_part(searched)
+    names = [m.entity for m in lexicon.mentions(main) if m.entity.label in NAME_LABELS]
     found += [(e, "question", ROLE_WEIGHTS["question"] * 0.97**i) for i, e in enumerate(names)]
+    added = [m.entity for m in lexicon.mentions(searched[len(main) :]) if m.entity.label in NAME_LABELS]
+    found += [(e, "context", ROLE_WEIGHTS["context"] * 0.97**i) for i, e in enumerate(added)]
     if answer is not None and answer.answered and answer.evidence:
         found += [(e, "evidence", ROLE_WEIGHTS["evidence"] * 0.97**i) for i, e in enumerate(_evidence_entities(answer.evidence[0], sentences))]
     salient: list[Salient] = []
@@ -400,7 +411,12 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
     base = _main_part(turns[-1].searched)
     base_names = [m for m in lexicon.mentions(base) if m.entity.label in NAME_LABELS]
     target: Mention | None = None
-    owner = re.match(r"^(.+?)['’]s?\s+\w", phrase)
+    owner = re.match(r"^(.+?)['’]s?\s+(\w+)", phrase)
+    if owner and HEAD_KIND.get(owner.group(2).lower()) not in KIND_LABELS:
+        # "Lopez's visit" is not someone who can take Lopez's place: it may take the place of a thing the
+        # previous question was about ("the phone call"); "Lopez's age" is asked about for itself.
+        replaced = _replace_subject(base, phrase)
+        return replaced if not replaced[1] else (f"What is {phrase}?", [])
     if owner:
         # "Lopez's rival" after "How many votes did Lopez get?": the rival takes Lopez's place.
         possessor = Entity(owner.group(1), lexicon.label(owner.group(1)) or "PERSON")
@@ -421,7 +437,8 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
             if target is None and phrase_names and len(base_names) == 1:
                 target = base_names[0]
     if target is None:
-        return base, [phrase]
+        named = any(m.entity.label in NAME_LABELS for m in lexicon.mentions(phrase))
+        return _replace_subject(base, phrase) if not named or owner else (base, [phrase])
     end = target.end
     owned = re.match(r"['’]s?\s+([A-Za-z]+)", base[end:])
     if owned and not owner:
@@ -431,6 +448,23 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
         if owned_kind in KIND_LABELS and new_label in KIND_LABELS[owned_kind]:
             end += owned.end()
     return base[: target.start] + phrase + base[end:], []
+
+
+def _thing_subject(question: str) -> re.Match[str] | None:
+    """The subject of a question when it is a thing, not someone ("the phone call between them", not "Lopez's party")."""
+    match = _SUBJECT.match(question)
+    if match is None or re.search(r"\bto(?:\s+[a-z]|$)", match.group("subject")):
+        return None  # "the leaders agree to" is not a subject
+    words = text.words(match.group("subject"))
+    return None if any((HEAD_KIND.get(w) or HEAD_KIND.get(w[:-1])) in KIND_LABELS for w in words) else match
+
+
+def _replace_subject(base: str, phrase: str) -> tuple[str, list[str]]:
+    """"How long did the call last?" + "the visit": "How long did the visit last?"; else the phrase in brackets."""
+    match = _thing_subject(base)
+    if match is None:
+        return base, [phrase]
+    return f"{match.group('ask')} {phrase} {match.group('verb')}?", []
 
 
 def _is_possessive_her(question: str, end: int) -> bool:
@@ -463,6 +497,10 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon) ->
         if role in ("subj", "poss") and _refers_inside(gender, [m for m in own if m.end <= match.start()], lexicon):
             continue  # "Did Reed say he would come?": he is Reed
         chosen = assigned.get(gender) or _referent(gender, ranked, lexicon, taken=[e for g, e in assigned.items() if g != gender], exclude=[m.entity for m in own])
+        if chosen is None and gender == "n":
+            # "How long did the call last?" then "When did it start?": it is the call.
+            subject = _thing_subject(_main_part(turns[-1].searched))
+            chosen = Entity(subject.group("subject"), "NP") if subject else None
         if chosen is None:
             unresolved = True
             continue
@@ -472,7 +510,8 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon) ->
             replacement += "'" if replacement.endswith("s") and " and " not in replacement else "'s"
         elif word == "there":
             previous = question[: match.start()].split()
-            replacement = replacement if previous and previous[-1].lower() in ("to", "from", "in", "at", "near") else f"in {replacement}"
+            if not previous or previous[-1].lower() not in ("to", "from", "in", "at", "near"):
+                replacement = f"to {replacement}" if _MOTION.search(question[: match.start()]) else f"in {replacement}"
         out.append(question[last : match.start()] + replacement)
         last = match.end()
     out.append(question[last:])
@@ -507,7 +546,7 @@ def _gender_fit(lexicon: Lexicon, entity: Entity, gender: str) -> float:
 def _referent(gender: str, ranked: list[Ranked], lexicon: Lexicon, taken: list[Entity], exclude: list[Entity]) -> Entity | None:
     """The entity a pronoun of this gender stands for; None when nothing in the last turns fits."""
     free = [r for r in ranked if not any(_same(r.entity, x) for x in taken + exclude)]
-    named = [r for r in free if r.role != "evidence"]
+    named = [r for r in free if r.role not in ("evidence", "context")]
     latest = [r for r in named if r.age == min(x.age for x in named)] if named else []
     if gender in ("m", "f"):
         fitting = [(r.score * _gender_fit(lexicon, r.entity, gender), r.entity) for r in free if r.entity.label == "PERSON"]
@@ -561,9 +600,13 @@ def _context(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> list[str
         if not says_little:
             names = [e for e in names if e.label not in excluded]
         if not names:
+            names = [e for e in turn.entities("context") if e.label not in excluded]
+        if not names:
             names = [e for e in turn.entities("evidence") if e.label not in excluded][:2]
         names = [e for e in names if not any(_same(e, p) for p in present)]
         topic = _topic(turn.searched) if says_little or not names and not present else ""
+        if set(text.terms(topic)) <= set(text.terms(question)):
+            topic = ""  # "When did the call take place?" needs no "(the call last)"
         if not names and not topic:
             continue
         topic_words = f" {_key(topic)} "

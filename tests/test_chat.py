@@ -272,6 +272,13 @@ def test_names_in_a_question(question: str, names: list[tuple[str, str]]):
         (["Who won the mayoral race?"], "When?", "When? (won the mayoral race; Maria Lopez)"),  # says little: the last question's words too
         (["Who won the mayoral race in Riverton?"], "Where did she grow up?", "Where did Maria Lopez grow up?"),
         (["Who won the mayoral race in Riverton?"], "What happened there?", "What happened in Riverton?"),
+        (["How long did the mayoral race last?"], "What about the recount?", "How long did the recount last? (Maria Lopez, Riverton)"),  # a thing for a thing
+        (["How long did the mayoral race last?"], "When did it start?", "When did the mayoral race start? (Maria Lopez, Riverton)"),  # it: the last subject
+        (["How many votes did Tom Reed get?"], "And his age?", "What is Tom Reed's age?"),  # asked about for itself
+        (["How many votes did Maria Lopez get?"], "And her party?", "How many votes did Maria Lopez's party get?"),
+        (["Did Tom Reed debate the mayor?"], "What about the recount?", "Did Tom Reed debate the mayor? (the recount)"),  # no place for it
+        (["Who won the mayoral race?"], "In what year?", "In what year? (won the mayoral race; Maria Lopez)"),  # a question, not a fragment
+        (["Who won the mayoral race in Riverton?"], "Why did she go there?", "Why did Maria Lopez go to Riverton?"),
         (["Who won the mayoral race in Riverton?"], "Are there more races?", "Are there more races? (won the mayoral race in Riverton; Maria Lopez)"),
     ],
 )
