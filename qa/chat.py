@@ -63,6 +63,8 @@ _SUBJECT = re.compile(
     re.I,
 )
 _MOTION = re.compile(r"\b(?:go|goes|went|come|comes|came|bring|brings|brought|take|took|travel|travelled|traveled|fly|flew|return|returned|move|moved|send|sent|head|headed|lead|led)\s+(?:\w+\s+)?$", re.I)
+_CONTEXT = re.compile(r"\s*\[[^\[\]]*\]\s*$")  # "How many votes were cast? [Lopez]"
+_ANNOTATED = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|theirs|it|its|there)\s+\(([^()]*)\)", re.I)  # "she (Lopez)"
 _LIGHT_VERBS = frozenset(text.stem(w) for w in "get got do did happen happened take took make made go went come came".split())
 FRAGMENT_WORDS = 5  # a line this short with no question word leans on the conversation ("Her rival?")
 
@@ -261,10 +263,9 @@ def make_turn(question: str, searched: str, answer: Answer | None, sentences: Se
     answered = _answer_entity(answer, sentences, lexicon) if answer is not None else None
     if answered:
         found.append((answered, "answer", DEFINITION_ANSWER if _DEFINITION.match(searched) else ROLE_WEIGHTS["answer"]))
-    main = _main_part(searched)
-    names = [m.entity for m in lexicon.mentions(main) if m.entity.label in NAME_LABELS]
+    names = [m.entity for m in lexicon.mentions(_plain(searched)) if m.entity.label in NAME_LABELS]
     found += [(e, "question", ROLE_WEIGHTS["question"] * 0.97**i) for i, e in enumerate(names)]
-    added = [m.entity for m in lexicon.mentions(searched[len(main) :]) if m.entity.label in NAME_LABELS]
+    added = [m.entity for m in lexicon.mentions(searched[len(_main_part(searched)) :]) if m.entity.label in NAME_LABELS]
     found += [(e, "context", ROLE_WEIGHTS["context"] * 0.97**i) for i, e in enumerate(added)]
     if answer is not None and answer.answered and answer.evidence:
         found += [(e, "evidence", ROLE_WEIGHTS["evidence"] * 0.97**i) for i, e in enumerate(_evidence_entities(answer.evidence[0], sentences))]
@@ -361,9 +362,10 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
     """Complete a question that leans on the conversation; a question that stands alone comes back unchanged.
 
     - "And her rival?", "What about Reed?": the previous question with the new phrase in place of whom it named;
-    - pronouns (she, his, them, it, there): the most salient entity of the last turns that fits;
+    - pronouns (she, his, them, it, there): the most salient entity of the last turns that fits, written after the
+      pronoun ("did she (Lopez) win"): articles say "she" too, and the sentences that do still match;
     - no name left, or an "it"/"that" that fits no name: the last turn's names, and its words when the question
-      says little, added in brackets.
+      says little, added in square brackets.
     """
     if not turns:
         return question
@@ -373,11 +375,11 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
     if fragment is not None:
         main, extras = _expand_fragment(fragment, turns, lexicon)
     else:
-        main, unresolved = _resolve_pronouns(question, turns, lexicon)
+        main, unresolved = _resolve_pronouns(question, turns, lexicon, annotate=True)
     named = any(m.entity.label in NAME_LABELS or m.entity.label == "PROPN" for m in lexicon.mentions(" ".join([main, *extras])))
     if not named or unresolved:
         extras += _context(main, turns, lexicon)
-    searched = " ".join((f"{main} ({'; '.join(extras)})" if extras else main).split())
+    searched = " ".join((f"{main} [{'; '.join(extras)}]" if extras else main).split())
     try:
         check_question(searched)  # names come from the articles: whatever they hold, the search must be askable
     except QuestionError:
@@ -386,8 +388,13 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
 
 
 def _main_part(searched: str) -> str:
-    """A searched question without the bracketed context added to it."""
-    return re.sub(r"\s*\([^()]*\)\s*$", "", searched).strip()
+    """A searched question without the context added to it in square brackets."""
+    return _CONTEXT.sub("", searched).strip()
+
+
+def _plain(searched: str) -> str:
+    """A searched question as a question again: no added context, names in place of the pronouns they explain."""
+    return _ANNOTATED.sub(lambda m: m.group(1), _main_part(searched))
 
 
 def _fragment(question: str) -> str | None:
@@ -407,8 +414,8 @@ def _fragment(question: str) -> str | None:
 
 def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tuple[str, list[str]]:
     """The previous question with the fragment's phrase in place of the name it replaces; else the phrase in brackets."""
-    phrase, _ = _resolve_pronouns(phrase, turns, lexicon)
-    base = _main_part(turns[-1].searched)
+    phrase, _ = _resolve_pronouns(phrase, turns, lexicon, annotate=False)
+    base = _plain(turns[-1].searched)
     base_names = [m for m in lexicon.mentions(base) if m.entity.label in NAME_LABELS]
     target: Mention | None = None
     owner = re.match(r"^(.+?)['’]s?\s+(\w+)", phrase)
@@ -472,8 +479,9 @@ def _is_possessive_her(question: str, end: int) -> bool:
     return following is not None and following.group(1).lower() not in _NOT_A_NOUN
 
 
-def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> tuple[str, bool]:
-    """Pronouns replaced by whom they stand for; True when one leans on the conversation but fits no entity."""
+def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon, annotate: bool) -> tuple[str, bool]:
+    """Pronouns explained by whom they stand for ("she (Lopez)"), or replaced by it; True when one leans on the
+    conversation but fits no entity."""
     unresolved = bool(_DEMONSTRATIVE.search(question))
     if not _PRONOUN.search(question):
         return question, unresolved
@@ -499,7 +507,7 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon) ->
         chosen = assigned.get(gender) or _referent(gender, ranked, lexicon, taken=[e for g, e in assigned.items() if g != gender], exclude=[m.entity for m in own])
         if chosen is None and gender == "n":
             # "How long did the call last?" then "When did it start?": it is the call.
-            subject = _thing_subject(_main_part(turns[-1].searched))
+            subject = _thing_subject(_plain(turns[-1].searched))
             chosen = Entity(subject.group("subject"), "NP") if subject else None
         if chosen is None:
             unresolved = True
@@ -512,6 +520,8 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon) ->
             previous = question[: match.start()].split()
             if not previous or previous[-1].lower() not in ("to", "from", "in", "at", "near"):
                 replacement = f"to {replacement}" if _MOTION.search(question[: match.start()]) else f"in {replacement}"
+        if annotate:
+            replacement = f"{match.group(0)} ({replacement})"
         out.append(question[last : match.start()] + replacement)
         last = match.end()
     out.append(question[last:])
@@ -576,15 +586,16 @@ def _content_terms(question: str) -> list[str]:
 def _topic(searched: str) -> str:
     """What a question was about, in its own words: without its question words and the auxiliary after them.
 
-    A question that was all context ("When? (...)") passes its context on.
+    A question that said little ("When? [...]") passes its context on.
     """
-    main = _WH_PHRASE.sub("", _LEAD.sub("", _main_part(searched))).strip(" ?!.")
+    main = _WH_PHRASE.sub("", _LEAD.sub("", _plain(searched))).strip(" ?!.")
     main = re.sub(r"^else\b\s*", "", main, flags=re.I)
     first, _, rest = main.partition(" ")
     topic = (rest if first.lower() in _AUX else main).strip()
-    if not _content_terms(topic):
-        bracket = re.search(r"\(([^()]*)\)\s*$", searched)
-        return bracket.group(1).split(";")[0].strip() if bracket else topic
+    if len(_content_terms(topic)) <= 1:
+        bracket = re.search(r"\[([^\[\]]*)\]\s*$", searched)
+        inherited = bracket.group(1).split(";")[0].strip() if bracket else ""
+        return ", ".join(part for part in (topic, inherited) if part)
     return topic
 
 
