@@ -124,14 +124,10 @@ def analyze(question: str) -> Question:
     elif wh == "where":
         kind = "place"
     elif wh in ("what", "which"):
-        head_stem = head.rstrip("s") if head.endswith("s") and not head.endswith("ss") else head
-        kind = HEAD_KIND.get(head) or HEAD_KIND.get(head_stem)
-        if kind is None and head in ("number", "amount", "total", "count", "tally", "margin"):
-            kind = "number"
+        singular = head[:-1] if head.endswith("s") and not head.endswith("ss") else head
+        kind = HEAD_KIND.get(head) or HEAD_KIND.get(singular)
         if kind is None:
-            kind = "thing" if head and head not in ("is", "was", "are", "were", "did", "does", "do", "happened", "happens") else None
-            if head in ("is", "was", "are", "were", "did", "does", "do"):
-                kind = "thing"
+            kind = "number" if head in ("number", "amount", "total", "count", "tally", "margin") else "thing"
     wh_words = set(wh.split())
     terms = tuple(t for t in text.terms(lower) if t not in {text.stem(w) for w in wh_words})
     head_stem = text.stem(head) if wh in ("what", "which") and head else None
@@ -196,10 +192,7 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
         "support": candidate.support if candidate is not None else 0.0,
         "tied": candidate.tied if candidate is not None else 1.0,
         "margin": best.score - groups[1].score if len(groups) > 1 else best.score,
-        "terms": float(len(question.terms)),
         "missing": _missing(index, groups[0].rows[0], question.terms, idf),
-        "article_cover": _article_cover(index, groups[0].rows[0], question.terms, idf),
-        "negated": 1.0 if re.search(r"\b(?:not|never|no)\b|n't\b", question.text.lower()) else 0.0,
     }
     return Assessment(groups, candidate, signals)
 
@@ -291,15 +284,6 @@ def _missing(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, floa
     ceiling = math.log(1 + (len(index.sentences) + 0.5) / 0.5)
     absent = [idf[t] for t in terms if t not in window and not _partial(t, window)]
     return max(absent, default=0.0) / ceiling
-
-
-def _article_cover(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:
-    """Share of the question's weight found anywhere in the evidence's article."""
-    if not terms:
-        return 0.0
-    words = index.article_terms(index.sentences[row].article)
-    total = sum(idf[t] for t in terms)
-    return sum(idf[t] for t in terms if t in words) / total if total else 0.0
 
 
 def _partial(term: str, found: set[str]) -> float:

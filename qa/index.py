@@ -60,17 +60,6 @@ class Index:
     lexical: LexicalIndex
     _embedder: Any = field(default=None, repr=False)
     _loader: _Background | None = field(default=None, repr=False)
-    _article_terms: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
-
-    def article_terms(self, article: int) -> frozenset[str]:
-        """Every lexical term of one article (computed on first use)."""
-        if article not in self._article_terms:
-            from qa import text
-
-            self._article_terms[article] = frozenset(
-                t for s in self.sentences if s.article == article for t in text.terms(s.text)
-            )
-        return self._article_terms[article]
 
     @property
     def dim(self) -> int:
