@@ -8,7 +8,8 @@ from pathlib import Path
 
 from qa import index as index_mod
 from qa.answer import Tuning, analyze, answer
-from qa.errors import IndexWriteError, QuestionError
+from qa.corpus import article_files
+from qa.errors import CorpusError, IndexWriteError, QuestionError
 from qa.index import Index, Stage
 from qa.retrieve import Weights, search
 from qa.settings import Settings
@@ -38,6 +39,8 @@ def check_question(question: str) -> str:
 def ensure_index(settings: Settings, notify: Notify | None = None, progress: Stage | None = None) -> Index:
     """Load the index, building or rebuilding it first when the corpus has changed."""
     say = notify or (lambda _message: None)
+    if not article_files(settings.corpus):  # also says when the folder is missing
+        raise CorpusError(f"No readable articles (.txt or .md) in {settings.corpus}: add UTF-8 text files there, or point --corpus at your articles.")
     state = index_mod.status(settings.index, settings.corpus)
     if state.state == "missing":
         say(f"No index in {settings.index} yet: building it from {settings.corpus} (once).")

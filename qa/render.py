@@ -150,13 +150,15 @@ class BuildProgress:
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self) -> Callable[[str, int, int], None]:
-        self.progress.start()
         return self.update
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.tasks:
+            self.progress.stop()
 
     def update(self, stage: str, done: int, total: int) -> None:
+        if not self.tasks:
+            self.progress.start()  # only once there is something to show: no blank line otherwise
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
