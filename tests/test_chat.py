@@ -570,3 +570,33 @@ def test_chat_is_listed_and_qa_help_stays_light():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=qa_env(), timeout=60, cwd=os.getcwd())
     assert done.stdout.split() == ["False", "False"]
 
+
+
+# ---------------------------------------------------------------- bench/score_chat.py
+
+
+def test_score_chat_counts_turns_right_first_and_follow_ups(tmp_path: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("score_chat", Path(__file__).resolve().parents[1] / "bench" / "score_chat.py")
+    assert spec and spec.loader
+    score_chat = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score_chat)
+    path = tmp_path / "conversations.jsonl"
+    turns = [{"question": "Who won?", "answers": ["Lopez"]}, {"question": "How many votes did she get?", "answers": ["5,200"]}]
+    path.write_text(json.dumps({"id": "a", "turns": turns}) + "\n\n", encoding="utf-8")
+    conversations = score_chat.load_conversations(path)
+    results = [[
+        {"question": "Who won?", "searched": "Who won?", "answer": "Maria Lopez", "evidence": [{"text": "Maria Lopez won."}]},
+        {"question": "How many votes did she get?", "searched": "How many votes did she (Maria Lopez) get?", "answer": "3,100",
+         "evidence": [{"text": "Reed got 3,100."}, {"text": "Lopez got 5,200."}]},
+    ]]
+    summary = score_chat.score(conversations, results)
+    assert summary["right_first"] == {"right": 1, "of": 2}
+    assert summary["follow_up_right_first"] == {"right": 0, "of": 1}
+    assert summary["in_evidence"] == {"right": 2, "of": 2}
+    assert summary["short_right"] == {"right": 1, "of": 2}
+    assert summary["rewritten"] == 1
+    path.write_text(json.dumps({"id": "b", "turns": [{"question": "/clear", "answers": ["x"]}]}) + "\n", encoding="utf-8")
+    with pytest.raises(score_chat.ConversationError):
+        score_chat.load_conversations(path)
