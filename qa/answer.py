@@ -322,7 +322,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 score = weight * priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
                 if head_match:
                     score *= 1.6
-                score *= _unit_match(value, question)
+                score *= _unit_match(value, question) * _titled_by_question(sentence.text, start, q_terms, question)
                 agreement = _agreement(sentence, span, question)
                 score *= agreement
                 key = _answer_key(value, question.kind)
@@ -386,6 +386,21 @@ def _fits(value: str, kind: str) -> bool:
     if kind in ("number", "money", "percent", "quantity"):
         return bool(re.search(r"\d", value) or _NUMBER_WORD.search(value))
     return True
+
+
+def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: Question) -> float:
+    """A name whose title the question uses is who the question is about, not its answer.
+
+    "Which official said the president would see the emperor?": in "...President Trump ... Emperor
+    Naruhito", the question names Trump and Naruhito by their titles; the answer is someone else.
+    """
+    if question.kind not in ("person", "organization", "place"):
+        return 1.0
+    before = re.search(r"([A-Z][\w’'-]*)\s+$", sentence[:start])
+    if before is None:
+        return 1.0
+    title = text.stem(before.group(1))
+    return 0.3 if title in q_terms and title != question.head else 1.0
 
 
 def _unit_match(value: str, question: Question) -> float:

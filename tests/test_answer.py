@@ -213,3 +213,18 @@ def test_alike_sentences_with_different_figures_are_not_merged(tmp_path: Path, m
     result = Bot(loaded).ask("how many votes did Takaichi win?")
     assert len(result.evidence) == 2
     assert all(len(e.sources) == 1 for e in result.evidence)
+
+
+def test_a_name_the_question_calls_by_its_title_is_not_the_answer():
+    from qa.answer import _titled_by_question
+
+    question = analyze("Which official said the president would see the emperor?")
+    sentence = "Secretary Minoru Kihara said President Trump is expected to meet Emperor Naruhito."
+    q_terms = set(question.terms)
+    assert _titled_by_question(sentence, sentence.index("Naruhito"), q_terms, question) < 1.0
+    assert _titled_by_question(sentence, sentence.index("Trump"), q_terms, question) < 1.0
+    assert _titled_by_question(sentence, sentence.index("Minoru"), q_terms, question) == 1.0
+    # A lower-case verb before a name is not a title: "succeeding Shigeru Ishiba" answers "whom did she succeed?"
+    succeed = analyze("Whom did she succeed?")
+    line = "She became prime minister, succeeding Shigeru Ishiba."
+    assert _titled_by_question(line, line.index("Shigeru"), set(succeed.terms), succeed) == 1.0
