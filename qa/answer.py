@@ -68,6 +68,7 @@ class Question:
     unit: str | None = None  # "votes" in "how many votes"
     head: str | None = None  # stem of the noun after "what"/"which": "parti" in "which party"
     names: tuple[str, ...] = ()  # stems of the capitalised words of the question (who or what it is about)
+    possessors: tuple[str, ...] = ()  # "Takaichi" in "Takaichi's rival": related to, but not, the subject
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,13 @@ def analyze(question: str) -> Question:
     wh_words = set(wh.split())
     terms = tuple(t for t in text.terms(lower) if t not in {text.stem(w) for w in wh_words})
     head_stem = text.stem(head) if wh in ("what", "which") and head else None
-    names = tuple(dict.fromkeys(
-        text.stem(w) for i, w in enumerate(re.findall(r"\w+(?:[.'’]\w+)*", question))
-        if w[:1].isupper() and i > 0 and w.lower() not in text.stopwords()
-    ))
-    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms))
+    # Whom the question is about: its capitalised words, but not a possessor ("Takaichi's rival" is someone else).
+    capitalised = [
+        w for i, w in enumerate(re.findall(r"\w+(?:[.'’]\w+)*", question)) if w[:1].isupper() and i > 0 and w.lower() not in text.stopwords()
+    ]
+    names = tuple(dict.fromkeys(text.stem(w) for w in capitalised if not w.endswith(("'s", "’s"))))
+    possessors = tuple(dict.fromkeys(text.stem(w[:-2]) for w in capitalised if w.endswith(("'s", "’s"))))
+    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors)
 
 
 def _sigmoid(z: float) -> float:
@@ -462,13 +465,18 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
     In "Takaichi won 237 votes while Noda received 149", 149 is Noda's: a question naming Noda
     favours it, and disfavours 237, whose nearest preceding name is another one.
     """
-    if not question.names or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
+    if not (question.names or question.possessors) or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
         return 1.0
     before = [s for s in sentence.spans if s.label in _NAME_LABELS and s.end <= span.start and span.start - s.end <= 120]
     if not before:
         return 1.0
     nearest = max(before, key=lambda s: s.end)
     name_terms = set(text.terms(sentence.text[nearest.start : nearest.end]))
+    people = [s for s in before if s.label == "PERSON"]
+    if people and set(text.terms(sentence.text[people[-1].start : people[-1].end])) & set(question.possessors):
+        return 0.6  # the possessor's own figure, not that of their rival, wife, party...
+    if not question.names:
+        return 1.0
     if name_terms & set(question.names):
         return 1.5
     mentioned = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)

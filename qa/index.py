@@ -98,7 +98,7 @@ def _open_query_model(folder: Path) -> Embedder:
 
 
 class _Background:
-    """A value computed on a daemon thread; ``result`` waits for it and re-raises its error."""
+    """A value computed on a thread; ``result`` waits for it and re-raises its error."""
 
     def __init__(self, work: Callable[[], Any]) -> None:
         self._value: Any = None
@@ -110,7 +110,9 @@ class _Background:
             except BaseException as err:  # handed to the caller of result()
                 self._error = err
 
-        self._thread = threading.Thread(target=run, name="qa-query-model", daemon=True)
+        # Not a daemon: a process that ends while onnxruntime is still opening the model waits for it,
+        # instead of aborting in the runtime's C++ teardown.
+        self._thread = threading.Thread(target=run, name="qa-query-model", daemon=False)
         self._thread.start()
 
     def result(self) -> Any:

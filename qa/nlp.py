@@ -60,8 +60,8 @@ def consistent_labels(texts: Sequence[str], spans: list[tuple[Span, ...]]) -> li
     for text, row in zip(texts, spans, strict=True):
         fixed = []
         for span in row:
-            label = label_of.get(text[span.start : span.end]) if span.label in _ENTITY_LABELS | {"PROPN"} else None
-            fixed.append(Span(span.start, span.end, label) if label and label != span.label else span)
+            found = label_of.get(text[span.start : span.end]) if span.label in _ENTITY_LABELS | {"PROPN"} else None
+            fixed.append(Span(span.start, span.end, found) if found and found != span.label else span)
         out.append(tuple(fixed))
     return out
 

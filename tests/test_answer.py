@@ -228,3 +228,10 @@ def test_a_name_the_question_calls_by_its_title_is_not_the_answer():
     succeed = analyze("Whom did she succeed?")
     line = "She became prime minister, succeeding Shigeru Ishiba."
     assert _titled_by_question(line, line.index("Shigeru"), set(succeed.terms), succeed) == 1.0
+
+
+def test_a_possessor_is_not_whom_the_question_is_about():
+    question = analyze("How many votes did Takaichi's rival get?")
+    assert question.possessors == ("takaichi",)
+    assert "takaichi" not in question.names
+    assert analyze("How many votes did Noda get?").names == ("noda",)

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import SeedIndex, qa_env
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "spacy", "bm25s", "scipy")
