@@ -65,7 +65,8 @@ def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) ->
         body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
         refs = sorted({number[s.path] for s in evidence.sources})
         body.append(" " + "".join(f"[{n}]" for n in refs), style="cyan")
-        where = " · ".join(f"[{number[s.path]}] line {s.line}, chars {s.start}–{s.end}" for s in evidence.sources)
+        cited = sorted(evidence.sources, key=lambda s: number[s.path])
+        where = " · ".join(f"[{number[s.path]}] line {s.line}, chars {s.start}–{s.end}" for s in cited)
         if len(refs) > 1:
             where = f"reported by {len(refs)} sources · {where}"
         body.append("\n" + where, style="dim")
