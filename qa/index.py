@@ -187,8 +187,8 @@ def status(root: Path, corpus: Path) -> Status:
         return Status("stale", f"it was built by qa {manifest.get('qa_version')}, this is qa {__version__}")
     if manifest["model"].get("package_version") != model_version():
         return Status("stale", "the embedding model changed")
-    if manifest.get("corpus_abspath") and manifest["corpus_abspath"] != str(corpus.resolve()):
-        return Status("stale", f"it was built from another folder ({manifest['corpus']})")
+    # The corpus is compared by content (relative paths and hashes), so a project moved or copied
+    # together with its index keeps it.
     known = {a["path"]: a for a in manifest.get("files_seen", [])}
     current = {p.relative_to(corpus).as_posix(): p for p in article_files(corpus)}
     added = sorted(set(current) - set(known))
@@ -372,7 +372,6 @@ def _write(
         "qa_version": __version__,
         "model": model,
         "corpus": str(corpus.folder),
-        "corpus_abspath": str(corpus.folder.resolve()),
         "corpus_fingerprint": fingerprint(articles),
         "counts": {"articles": len(articles), "sentences": len(sentences), "skipped_files": len(corpus.warnings)},
         "files_seen": [{"path": a.path, "size": a.size, "mtime_ns": a.mtime_ns, "sha256": a.sha256} for a in articles] + corpus.skipped,

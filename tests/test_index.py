@@ -76,7 +76,6 @@ def test_manifest(tiny_corpus: Path, tmp_path: Path):
     assert manifest["model"]["dim"] == 64
     assert manifest["model"]["name"] == "HashEmbedder"
     assert manifest["model"]["package_version"]
-    assert manifest["corpus_abspath"] == str(tiny_corpus.resolve())
     articles = [p.article for p in corpus.articles]
     assert manifest["corpus_fingerprint"] == fingerprint(articles) == fingerprint([p.article for p in read_corpus(tiny_corpus).articles])
     assert manifest["counts"] == {"articles": 3, "sentences": sum(a.sentences for a in articles), "skipped_files": 0}
@@ -320,10 +319,16 @@ def test_status_fresh_after_building_a_corpus_with_a_skipped_file(tiny_corpus: P
     assert index_mod.status(tmp_path / "index", tiny_corpus).state == "fresh"
 
 
-def test_status_stale_for_another_corpus_folder(fake_index: tuple[Path, Path], tmp_path: Path):
+def test_status_compares_corpus_content_not_its_location(fake_index: tuple[Path, Path], tmp_path: Path):
+    """A corpus moved or copied with its index keeps it; another folder with other articles does not."""
     corpus, root = fake_index
-    other = tmp_path / "copy"
+    same = tmp_path / "copy"
+    shutil.copytree(corpus, same)
+    assert index_mod.status(root, same).state == "fresh"
+    other = tmp_path / "other"
     shutil.copytree(corpus, other)
+    first = sorted(other.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence was added.\n", encoding="utf-8")
     assert index_mod.status(root, other).state == "stale"
 
 
