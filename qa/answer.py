@@ -68,7 +68,7 @@ class Question:
     unit: str | None = None  # "votes" in "how many votes"
     head: str | None = None  # stem of the noun after "what"/"which": "parti" in "which party"
     names: tuple[str, ...] = ()  # stems of the capitalised words of the question (who or what it is about)
-    possessors: tuple[str, ...] = ()  # "Takaichi" in "Takaichi's rival": related to, but not, the subject
+    possessors: tuple[str, ...] = ()  # "Smith" in "Smith's rival": related to, but not, the subject
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def analyze(question: str) -> Question:
     wh_words = set(wh.split())
     terms = tuple(t for t in text.terms(lower) if t not in {text.stem(w) for w in wh_words})
     head_stem = text.stem(head) if wh in ("what", "which") and head else None
-    # Whom the question is about: its capitalised words, but not a possessor ("Takaichi's rival" is someone else).
+    # Whom the question is about: its capitalised words, but not a possessor ("Smith's rival" is someone else).
     capitalised = [
         w for i, w in enumerate(re.findall(r"\w+(?:[.'’]\w+)*", question)) if w[:1].isupper() and i > 0 and w.lower() not in text.stopwords()
     ]
@@ -394,8 +394,8 @@ def _fits(value: str, kind: str) -> bool:
 def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: Question) -> float:
     """A name whose title the question uses is who the question is about, not its answer.
 
-    "Which official said the president would see the emperor?": in "...President Trump ... Emperor
-    Naruhito", the question names Trump and Naruhito by their titles; the answer is someone else.
+    "Which official said the president would see the emperor?": in "...President Smith ... Emperor
+    Jones", the question names Smith and Jones by their titles; the answer is someone else.
     """
     if question.kind not in ("person", "organization", "place"):
         return 1.0
@@ -462,7 +462,7 @@ _NAME_LABELS = ("PERSON", "PROPN")
 def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
     """Whether a figure or date belongs to whom the question asks about: the nearest name before it.
 
-    In "Takaichi won 237 votes while Noda received 149", 149 is Noda's: a question naming Noda
+    In "Smith won 237 votes while Jones received 149", 149 is Jones's: a question naming Jones
     favours it, and disfavours 237, whose nearest preceding name is another one.
     """
     if not (question.names or question.possessors) or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
@@ -500,7 +500,7 @@ def _proximity(sentence: str, start: int, end: int, terms: tuple[str, ...], idf:
     got = 0.0
     for term in terms:
         if positions.get(term):
-            # Words before a figure or a name tend to be what it is about ("Noda received 149"):
+            # Words before a figure or a name tend to be what it is about ("Jones received 149"):
             # a term that follows the span counts as if it stood twice as far.
             distance = min(span_first - i if i < span_first else 2 * (i - span_last) for i in positions[term])
             got += idf[term] / (1.0 + max(0, distance - 1) / 4.0)

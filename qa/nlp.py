@@ -41,8 +41,8 @@ _ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUC
 def consistent_labels(texts: Sequence[str], spans: list[tuple[Span, ...]]) -> list[tuple[Span, ...]]:
     """One label per name across the corpus: the majority label of its mentions.
 
-    A small tagger labels "Takaichi" a person in one sentence and a work of art in the next; a
-    surname alone ("Noda") is a person where the full name ("Yoshihiko Noda") is one.
+    A small tagger labels a surname a person in one sentence and a work of art in the next; a
+    surname alone ("Jones") is a person where the full name ("Mary Jones") is one.
     """
     from collections import Counter, defaultdict
 
