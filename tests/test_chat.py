@@ -536,7 +536,7 @@ def test_the_interactive_program_in_a_terminal(seed_index: SeedIndex, tmp_path: 
     pexpect = pytest.importorskip("pexpect")
     env = dict(qa_env(), XDG_DATA_HOME=str(tmp_path / "data"), COLUMNS="100", TERM="xterm")
     args = [*QA[1:], "chat", "--corpus", str(seed_index.corpus), "--index", str(seed_index.index)]
-    child = pexpect.spawn(QA[0], args, env=env, encoding="utf-8", timeout=30, dimensions=(50, 100))
+    child = pexpect.spawn(QA[0], args, env=env, encoding="utf-8", timeout=120, dimensions=(50, 100))
     try:
         child.expect(r"3 articles, \d+ sentences from")
         child.expect("/help")
