@@ -640,7 +640,8 @@ def plot(res: dict, path: Path) -> bool:
     left.plot(n, [p["query"]["dense_search"]["p50_ms"] for p in pts], "s:", label="FAISS alone p50")
     warm = (res.get("speed") or {}).get("warm")
     if warm:
-        left.plot([warm["sentences"]], [warm["ask"]["p50_ms"]], "*", markersize=12, label="qa ask p50, SQuAD (with embedding, answer)")
+        left.plot([warm["sentences"]], [warm["search"]["p50_ms"]], "D", markersize=7, label="qa search p50, SQuAD v1.1")
+        left.plot([warm["sentences"]], [warm["ask"]["p50_ms"]], "*", markersize=12, label="qa ask p50, SQuAD v1.1 (+ embedding, answer)")
     left.set(xscale="log", yscale="log", xlabel="sentences", ylabel="ms per question", title="Warm query latency")
     left.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=8)
@@ -672,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a small sample that checks the scripts (CI)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {','.join(SECTIONS)}")
     parser.add_argument("--out", type=Path, help="results folder (default bench/results, or bench/results/tmp/quick with --quick)")
-    parser.add_argument("--show", type=Path, help="print the tables of a results JSON and exit")
+    parser.add_argument("--show", type=Path, help="print the tables of a results JSON, redraw its .md and plot beside it, and exit")
     parser.add_argument(
         "--qa-from",
         choices=("worktree", "HEAD"),
@@ -681,7 +682,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.show:
-        print_tables(json.loads(args.show.read_text(encoding="utf-8")))
+        res = json.loads(args.show.read_text(encoding="utf-8"))
+        print_tables(res)
+        # Redraw what is derived from the figures, beside them.
+        args.show.with_suffix(".md").write_text(markdown(res), encoding="utf-8")
+        plot(res, args.show.parent / "latency_memory.png")
         return 0
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - set(SECTIONS)
