@@ -473,8 +473,12 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
     nearest = max(before, key=lambda s: s.end)
     name_terms = set(text.terms(sentence.text[nearest.start : nearest.end]))
     people = [s for s in before if s.label == "PERSON"]
-    if people and set(text.terms(sentence.text[people[-1].start : people[-1].end])) & set(question.possessors):
-        return 0.6  # the possessor's own figure, not that of their rival, wife, party...
+    possessors = set(question.possessors)
+    mentioned = [p for p in sentence.spans if p.label == "PERSON" and set(text.terms(sentence.text[p.start : p.end])) & possessors]
+    if mentioned and people:
+        # "X's rival", X a person named here: X's own figure is not the answer; another person's may be.
+        owner = set(text.terms(sentence.text[people[-1].start : people[-1].end]))
+        return 0.6 if owner & possessors else 1.3
     if not question.names:
         return 1.0
     if name_terms & set(question.names):

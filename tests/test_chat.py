@@ -500,6 +500,7 @@ def test_three_turn_follow_up_chain_on_the_seeds(seed_chat: Chat):
     # the third about her rival: the sentence that gives Noda's votes comes first
     assert "Takaichi" in third.searched and "rival" in third.searched and "votes" in third.searched
     assert "Noda" in third.answer.evidence[0].text and "149" in third.answer.evidence[0].text
+    assert third.answer.answered and "149" in (third.answer.answer or "")
 
 
 @pytest.mark.model
