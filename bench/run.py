@@ -666,6 +666,15 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+def _without_work_dirs(value):
+    """The results without the working folders ("dir"): they name this machine's paths, not figures."""
+    if isinstance(value, dict):
+        return {k: _without_work_dirs(v) for k, v in value.items() if k != "dir"}
+    if isinstance(value, list):
+        return [_without_work_dirs(v) for v in value]
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
@@ -729,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
     res["seconds"] = time.perf_counter() - started
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(res, indent=1, default=str) + "\n", encoding="utf-8")
+    (out / "latest.json").write_text(json.dumps(_without_work_dirs(res), indent=1, default=str) + "\n", encoding="utf-8")
     (out / "latest.md").write_text(markdown(res), encoding="utf-8")
     plotted = plot(res, out / "latency_memory.png")
     print_tables(res)
