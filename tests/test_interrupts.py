@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import QA, SeedIndex, qa_env, run_qa
 
 pytestmark = pytest.mark.model
