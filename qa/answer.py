@@ -483,8 +483,8 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
         return 1.0
     if name_terms & set(question.names):
         return 1.5
-    mentioned = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)
-    return 0.8 if mentioned else 0.6
+    named_before = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)
+    return 0.8 if named_before else 0.6
 
 
 def _proximity(sentence: str, start: int, end: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:

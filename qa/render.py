@@ -78,14 +78,20 @@ def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) ->
     listing.add_column(justify="right", style="cyan", no_wrap=True)
     listing.add_column(ratio=1)
     for i, source in enumerate(articles, start=1):
-        line = Text(safe(source.title), style="bold")
-        meta = [m for m in (source.author, source.outlet, source.date) if m]
-        if meta:
-            line.append(" · " + " · ".join(safe(m) for m in meta), style="dim")
-        line.append("\n" + safe(source_path(corpus, source)), style="magenta")
+        line = _article_line(source.title, (source.author, source.outlet, source.date), source_path(corpus, source))
         listing.add_row(f"[{i}]", line)
     parts.append(listing)
     return Group(*parts)
+
+
+def _article_line(title: str, meta: tuple[str | None, ...], path: str) -> Text:
+    """An article as cited: its title in bold, author, outlet and date, and its file."""
+    line = Text(safe(title), style="bold")
+    known = [m for m in meta if m]
+    if known:
+        line.append(" · " + " · ".join(safe(m) for m in known), style="dim")
+    line.append("\n" + safe(path), style="magenta")
+    return line
 
 
 def _highlighted(text: str, span: tuple[int, int] | None) -> Text:
@@ -209,11 +215,7 @@ def render_sources(articles: Sequence[Article], corpus: Path) -> RenderableType:
     table.add_column(justify="right", style="cyan", no_wrap=True)
     table.add_column(ratio=1)
     for number, article in enumerate(articles, start=1):
-        line = Text(safe(article.title), style="bold")
-        meta = [m for m in (article.author, article.outlet, article.date) if m]
-        if meta:
-            line.append(" · " + " · ".join(safe(m) for m in meta), style="dim")
-        line.append("\n" + safe((corpus / article.path).as_posix()), style="magenta")
+        line = _article_line(article.title, (article.author, article.outlet, article.date), (corpus / article.path).as_posix())
         line.append(f" · {article.sentences:,} sentence{'s' * (article.sentences != 1)}", style="dim")
         table.add_row(f"{number}.", line)
     total = sum(a.sentences for a in articles)
