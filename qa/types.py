@@ -7,17 +7,25 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Article:
-    """One article file of the corpus and what its text says about itself."""
+    """One article of the corpus and what it says about itself.
+
+    A text or Markdown file, or a saved web page, is one article; a JSONL export holds one a line.
+    Sentence offsets index the article's text: the file itself (``kind`` "text"), the text extracted
+    from the page ("html"), or the record's ``text`` field ("jsonl", whose ``record`` is its line).
+    """
 
     path: str  # POSIX path relative to the corpus folder
     title: str
-    sha256: str
+    sha256: str  # of the article's content: the file's text, the page, or the record's line
     size: int
     mtime_ns: int
     date: str | None = None
     author: str | None = None
     outlet: str | None = None
     sentences: int = 0
+    url: str | None = None
+    kind: str = "text"  # "text", "html" or "jsonl": what the sentence offsets point into
+    record: int | None = None  # JSONL: the line of the file that holds the article
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class Source:
     outlet: str | None = None
     date: str | None = None
     author: str | None = None
+    url: str | None = None
+    kind: str = "text"  # as Article.kind: what start and end point into
+    record: int | None = None  # JSONL: the line of the file that holds the article
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
+import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -10,7 +14,8 @@ from helpers import SEEDS, read_raw, write_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.corpus import article_files, fingerprint, parse_article, read_corpus
+from qa import corpus as corpus_mod
+from qa.corpus import article_files, fingerprint, parse_article, parse_page, read_corpus
 from qa.errors import CorpusError
 
 
@@ -480,3 +485,394 @@ def test_read_corpus_offsets_round_trip_through_files(text: str):
         corpus = read_corpus(folder)
         assert len(corpus.articles) + len(corpus.warnings) == 1
         assert_round_trip(folder, corpus, clean=False)
+
+
+# ---------------------------------------------------------------- saved web pages
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Storm Hits The Coast | Daily Planet</title>
+<meta property="og:title" content="Storm Hits The Coast">
+<meta property="og:url" content="https://example.com/news/storm-hits-the-coast">
+<meta property="og:site_name" content="Daily Planet">
+<link rel="canonical" href="https://example.com/news/storm-hits-the-coast">
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2024-03-01T09:30:00Z">
+</head>
+<body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World news menu</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<main><article>
+<h1>Storm Hits The Coast</h1>
+<p>The storm that hit the northern coast on Monday morning cut power to thousands of homes. Repairs began on Tuesday.</p>
+<p>About 3,700 residents were evacuated before dawn, officials said. Nobody was hurt in the village of Grindavik.</p>
+<p>The mayor said the damage was limited and that schools would reopen on Thursday, once the roads are cleared.</p>
+</article>
+<section class="comments"><h2>Comments</h2><p>Great article, thanks for sharing this with everyone!</p></section>
+</main>
+<footer><p>Copyright 2024 Daily Planet. All rights reserved. Privacy policy and cookie settings.</p></footer>
+</body></html>
+"""
+
+BOILERPLATE_ONLY = """<html><head><title>Menu</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/about">About</a></li></ul></nav><footer>Copyright 2024</footer>
+</body></html>"""
+
+
+def assert_text_round_trip(parsed) -> None:
+    """Offsets and lines index ``parsed.text`` (the extracted text or the record's text)."""
+    previous_end = 0
+    for sentence in parsed.sentences:
+        assert parsed.text[sentence.start : sentence.end] == sentence.text
+        assert 0 <= sentence.start < sentence.end <= len(parsed.text)
+        assert sentence.start >= previous_end
+        previous_end = sentence.end
+    assert parsed.article.sentences == len(parsed.sentences)
+
+
+def test_html_page_main_text_without_boilerplate(tmp_path: Path):
+    folder = write_corpus(tmp_path, {"news/storm.html": PAGE})
+    corpus = read_corpus(folder)
+    assert corpus.warnings == []
+    [parsed] = corpus.articles
+    sentences = [s.text for s in parsed.sentences]
+    assert sentences == [
+        "The storm that hit the northern coast on Monday morning cut power to thousands of homes.",
+        "Repairs began on Tuesday.",
+        "About 3,700 residents were evacuated before dawn, officials said.",
+        "Nobody was hurt in the village of Grindavik.",
+        "The mayor said the damage was limited and that schools would reopen on Thursday, once the roads are cleared.",
+    ]
+    for boilerplate in ("menu", "Home", "Copyright", "cookie", "Great article", "Comments"):
+        assert boilerplate not in parsed.text
+    # Paragraphs are apart by blank lines in the extracted text, and the headline is not a sentence.
+    assert [s.paragraph for s in parsed.sentences] == [0, 0, 1, 1, 2]
+    assert "\n\n" in parsed.text and "<" not in parsed.text
+    assert_text_round_trip(parsed)
+    for sentence in parsed.sentences:
+        assert sentence.line == parsed.text.count("\n", 0, sentence.start) + 1
+    assert [s.line for s in parsed.sentences] == [3, 3, 5, 5, 7]
+
+
+def test_html_page_metadata(tmp_path: Path):
+    folder = write_corpus(tmp_path, {"news/storm.html": PAGE})
+    [parsed] = read_corpus(folder).articles
+    article = parsed.article
+    raw = (folder / "news" / "storm.html").read_bytes()
+    assert article.path == "news/storm.html"
+    assert article.kind == "html" and article.record is None
+    assert article.title == "Storm Hits The Coast"
+    assert article.date == "2024-03-01"
+    assert article.author == "Jane Doe"
+    assert article.url == "https://example.com/news/storm-hits-the-coast"
+    assert article.outlet == "Daily Planet"
+    assert article.sha256 == hashlib.sha256(raw).hexdigest()
+    assert article.size == len(raw)
+    assert article.mtime_ns == (folder / "news" / "storm.html").stat().st_mtime_ns
+
+
+def test_html_canonical_link_is_the_url_and_htm_suffix_is_read(tmp_path: Path):
+    page = PAGE.replace('<meta property="og:url" content="https://example.com/news/storm-hits-the-coast">\n', "").replace(
+        'href="https://example.com/news/storm-hits-the-coast"', 'href="https://example.com/canonical/storm"'
+    )
+    folder = write_corpus(tmp_path, {"STORM.HTM": page})
+    [parsed] = read_corpus(folder).articles
+    assert parsed.article.url == "https://example.com/canonical/storm"
+    assert parsed.article.kind == "html"
+
+
+def test_html_in_a_declared_legacy_charset_is_decoded(tmp_path: Path):
+    page = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'><title>Caf\u00e9 Reopens</title></head>"
+        "<body><article><p>The caf\u00e9 in Z\u00fcrich reopened on Monday after the storm, the owner said. Prices rose by 5 \u20ac.</p>"
+        "</article></body></html>"
+    )
+    folder = write_corpus(tmp_path, {"cafe.html": page.encode("cp1252")})
+    [parsed] = read_corpus(folder).articles
+    assert parsed.article.title == "Caf\u00e9 Reopens"
+    assert [s.text for s in parsed.sentences] == [
+        "The caf\u00e9 in Z\u00fcrich reopened on Monday after the storm, the owner said.",
+        "Prices rose by 5 \u20ac.",
+    ]
+
+
+def test_html_line_breaks_and_dateline(tmp_path: Path):
+    page = (
+        "<html><body><div>TOKYO (Reuters) - The storm hit the coast on Monday.<br>Power was cut to thousands of homes."
+        "<br><br>Repairs began on Tuesday.</div></body></html>"
+    )
+    parsed = parse_page("a.html", page.encode())
+    assert parsed is not None
+    assert [s.text for s in parsed.sentences] == [
+        "The storm hit the coast on Monday.",
+        "Power was cut to thousands of homes.",
+        "Repairs began on Tuesday.",
+    ]
+    assert_text_round_trip(parsed)
+
+
+@pytest.mark.parametrize(
+    "content, why", [(BOILERPLATE_ONLY, "no article text"), ("", "empty"), (" \n ", "empty")], ids=["boilerplate", "empty", "blank"]
+)
+def test_html_page_without_article_text_is_skipped(tmp_path: Path, content: str, why: str):
+    folder = write_corpus(tmp_path, {"menu.html": content, "good.txt": "Good News\n\nThe sun came out.\n"})
+    corpus = read_corpus(folder)
+    assert [p.article.path for p in corpus.articles] == ["good.txt"]
+    [warning] = corpus.warnings
+    assert "menu.html" in warning and why in warning
+    assert [f["path"] for f in corpus.files] == ["good.txt"]
+    assert [s["path"] for s in corpus.skipped] == ["menu.html"]
+
+
+# ---------------------------------------------------------------- JSONL exports
+
+
+def jsonl(*records: object) -> str:
+    """A JSONL file: dicts as JSON, strings as they are (broken or blank lines)."""
+    return "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records)
+
+
+FEED = jsonl(
+    {
+        "title": "Storm Hits The Coast",
+        "text": "TOKYO (Reuters) - The storm hit on Monday. Power was cut.\n\nRepairs began on Tuesday.",
+        "url": "https://example.com/a",
+        "date": "March 3, 2024",
+        "source": "Daily Planet",
+        "author": "Jane Doe",
+    },
+    "",
+    '{"title": "Broken", "text": "The line ends',
+    {"title": "No text here", "url": "https://example.com/b"},
+    {
+        "title": "Caf\u00e9 Reopens",
+        "text": "The caf\u00e9 in Z\u00fcrich reopened \U0001f600 on Monday. \u6771\u4eac\u3067\u5730\u9707\u304c\u767a\u751f\u3057\u307e\u3057\u305f\u3002",
+        "outlet": "Z\u00fcri News",
+        "date": "2025-10-04T10:00:00Z",
+    },
+    '["not", "an", "object"]',
+    {"title": "   ", "text": "A title of blanks."},
+    {"title": "Budget Approved", "text": "The council approved a budget of 12 million dollars on Tuesday.", "date": "not a date"},
+)
+
+
+def test_jsonl_records_are_articles(tmp_path: Path):
+    folder = write_corpus(tmp_path, {"feeds/export.jsonl": FEED})
+    corpus = read_corpus(folder)
+    by_line = {p.article.record: p for p in corpus.articles}
+    assert sorted(by_line) == [1, 5, 8]
+    lines = (folder / "feeds" / "export.jsonl").read_bytes().split(b"\n")
+    for number, parsed in by_line.items():
+        article = parsed.article
+        assert article.path == "feeds/export.jsonl" and article.kind == "jsonl"
+        assert article.sha256 == hashlib.sha256(lines[number - 1]).hexdigest()
+        assert article.size == len(lines[number - 1])
+        assert parsed.text == json.loads(lines[number - 1])["text"]
+        assert all(s.line == number for s in parsed.sentences)
+        assert_text_round_trip(parsed)
+
+    storm = by_line[1].article
+    assert (storm.title, storm.date, storm.author, storm.outlet, storm.url) == (
+        "Storm Hits The Coast",
+        "2024-03-03",
+        "Jane Doe",
+        "Daily Planet",
+        "https://example.com/a",
+    )
+    assert [s.text for s in by_line[1].sentences] == ["The storm hit on Monday.", "Power was cut.", "Repairs began on Tuesday."]
+    assert [s.paragraph for s in by_line[1].sentences] == [0, 0, 1]
+    cafe = by_line[5]
+    assert (cafe.article.title, cafe.article.outlet, cafe.article.date) == ("Caf\u00e9 Reopens", "Z\u00fcri News", "2025-10-04")
+    assert [s.text for s in cafe.sentences] == [
+        "The caf\u00e9 in Z\u00fcrich reopened \U0001f600 on Monday.",
+        "\u6771\u4eac\u3067\u5730\u9707\u304c\u767a\u751f\u3057\u307e\u3057\u305f\u3002",
+    ]
+    assert by_line[8].article.date == "not a date"  # kept as given when it does not parse
+
+
+def test_jsonl_bad_lines_are_warnings_naming_file_and_line(tmp_path: Path):
+    folder = write_corpus(tmp_path, {"export.jsonl": FEED})
+    corpus = read_corpus(folder)
+    assert corpus.warnings == [
+        "skipped export.jsonl:3: not valid JSON (Unterminated string starting at)",
+        'skipped export.jsonl:4: no "text": a non-empty string is needed',
+        "skipped export.jsonl:6: not a JSON object but an array",
+        'skipped export.jsonl:7: "title" is not a non-empty string',
+    ]
+    # The file was read: it is in files (whole-file hash), not in skipped.
+    raw = (folder / "export.jsonl").read_bytes()
+    assert corpus.files == [
+        {
+            "path": "export.jsonl",
+            "size": len(raw),
+            "mtime_ns": (folder / "export.jsonl").stat().st_mtime_ns,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+        }
+    ]
+    assert corpus.skipped == []
+
+
+def test_jsonl_editing_one_record_changes_only_its_hash(tmp_path: Path):
+    before = {p.article.record: p.article.sha256 for p in read_corpus(write_corpus(tmp_path / "a", {"e.jsonl": FEED})).articles}
+    edited = FEED.replace("Budget Approved", "Budget Passed")
+    after = {p.article.record: p.article.sha256 for p in read_corpus(write_corpus(tmp_path / "b", {"e.jsonl": edited})).articles}
+    assert before[1] == after[1] and before[5] == after[5]
+    assert before[8] != after[8]
+
+
+def test_jsonl_bom_crlf_and_no_final_newline(tmp_path: Path):
+    content = (
+        "\ufeff"
+        + json.dumps({"title": "One", "text": "The first story."})
+        + "\r\n"
+        + json.dumps({"title": "Two", "text": "The second story."})
+    )
+    folder = write_corpus(tmp_path, {"e.jsonl": content})
+    corpus = read_corpus(folder)
+    assert corpus.warnings == []
+    assert [(p.article.record, p.article.title, [s.text for s in p.sentences]) for p in corpus.articles] == [
+        (1, "One", ["The first story."]),
+        (2, "Two", ["The second story."]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty file"),
+        (b"\n\n  \n", "empty file"),
+        (b"not json\n[1]\n", "no valid records (2 bad lines)"),
+        (b"\x00\x01\x02", "no valid records (1 bad lines)"),
+    ],
+    ids=["empty", "blank-lines", "all-bad", "binary"],
+)
+def test_jsonl_without_any_article_is_skipped(tmp_path: Path, content: bytes, reason: str):
+    folder = write_corpus(tmp_path, {"e.jsonl": content})
+    corpus = read_corpus(folder)
+    assert corpus.articles == [] and corpus.files == []
+    assert corpus.warnings[-1] == f"skipped e.jsonl: {reason}"
+    [skipped] = corpus.skipped
+    assert (skipped["path"], skipped["size"], skipped["sha256"]) == ("e.jsonl", len(content), hashlib.sha256(content).hexdigest())
+
+
+def test_jsonl_invalid_utf8_line_is_skipped_and_the_rest_read(tmp_path: Path):
+    good = json.dumps({"title": "One", "text": "The first story."}).encode()
+    folder = write_corpus(tmp_path, {"e.jsonl": b'{"title": "Caf\xe9", "text": "Bad bytes."}\n' + good + b"\n"})
+    corpus = read_corpus(folder)
+    assert [p.article.record for p in corpus.articles] == [2]
+    assert corpus.warnings == ["skipped e.jsonl:1: not valid UTF-8 (byte 14)"]
+
+
+def test_jsonl_many_bad_lines_are_counted_not_all_listed(tmp_path: Path):
+    content = "oops\n" * 30 + jsonl({"title": "One", "text": "The first story."})
+    corpus = read_corpus(write_corpus(tmp_path, {"e.jsonl": content}))
+    assert len(corpus.articles) == 1
+    assert len(corpus.warnings) == corpus_mod.MAX_LINE_WARNINGS + 1
+    assert (
+        corpus.warnings[-1]
+        == f"skipped e.jsonl: {30 - corpus_mod.MAX_LINE_WARNINGS} more bad lines (the first {corpus_mod.MAX_LINE_WARNINGS} are listed)"
+    )
+
+
+def test_size_limits_are_per_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    record = jsonl({"title": "One", "text": "The first story is long enough to pass the text limit."})
+    folder = write_corpus(tmp_path, {"a.txt": "Good News\n\nThe sun came out over the town.\n", "e.jsonl": record})
+    monkeypatch.setattr(corpus_mod, "MAX_FILE_BYTES", 20)
+    corpus = read_corpus(folder)
+    assert [p.article.path for p in corpus.articles] == ["e.jsonl"]
+    assert corpus.warnings == ["skipped a.txt: larger than 0 MB"]
+    assert corpus.skipped[0]["size"] == (folder / "a.txt").stat().st_size
+    monkeypatch.setattr(corpus_mod, "MAX_JSONL_BYTES", 20)
+    assert read_corpus(folder).articles == []
+
+
+# ---------------------------------------------------------------- files, only=, url header
+
+
+def test_files_lists_every_file_read_once(tmp_path: Path):
+    folder = write_corpus(
+        tmp_path,
+        {"a.txt": "Good News\n\nThe sun came out.\n", "b.html": PAGE, "c.jsonl": FEED, "d.txt": b"\x00binary", "e.md": "# Title Only\n"},
+    )
+    corpus = read_corpus(folder)
+    assert [f["path"] for f in corpus.files] == ["a.txt", "b.html", "c.jsonl"]
+    for entry in corpus.files:
+        path = folder / str(entry["path"])
+        assert entry == {
+            "path": entry["path"],
+            "size": path.stat().st_size,
+            "mtime_ns": path.stat().st_mtime_ns,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+    assert [s["path"] for s in corpus.skipped] == ["d.txt", "e.md"]
+    assert {p.article.kind for p in corpus.articles} == {"text", "html", "jsonl"}
+
+
+def test_only_reads_just_the_listed_files(tmp_path: Path):
+    folder = write_corpus(
+        tmp_path,
+        {"a.txt": "Good News\n\nThe sun came out.\n", "b.html": PAGE, "sub/c.jsonl": FEED, "bad.txt": b"", "bad2.txt": b""},
+    )
+    corpus = read_corpus(folder, only=["sub/c.jsonl", "bad.txt", "gone.txt"])
+    assert {p.article.path for p in corpus.articles} == {"sub/c.jsonl"}
+    assert [f["path"] for f in corpus.files] == ["sub/c.jsonl"]
+    assert [s["path"] for s in corpus.skipped] == ["bad.txt"]
+    assert all("b.html" not in w and "bad2.txt" not in w and "a.txt" not in w for w in corpus.warnings)
+    empty = read_corpus(folder, only=[])
+    assert empty.articles == [] and empty.files == [] and empty.warnings == []
+
+
+def test_url_header_of_a_text_file():
+    parsed = parse_article("a.txt", "Storm Hits The Coast\nURL: https://example.com/storm\n\nThe storm hit on Monday.\n")
+    assert parsed.article.url == "https://example.com/storm"
+    assert parsed.article.kind == "text" and parsed.article.record is None
+    assert [s.text for s in parsed.sentences] == ["The storm hit on Monday."]
+
+
+def test_fingerprint_tells_jsonl_records_apart(tmp_path: Path):
+    corpus = read_corpus(write_corpus(tmp_path, {"e.jsonl": FEED}))
+    articles = [p.article for p in corpus.articles]
+    assert fingerprint(articles) == fingerprint(list(reversed(articles)))
+    moved = [a if a.record != 8 else type(a)(**{**a.__dict__, "record": 9}) for a in articles]
+    assert fingerprint(moved) != fingerprint(articles)
+
+
+# ---------------------------------------------------------------- properties of the other readers
+
+RECORD = st.fixed_dictionaries({"title": st.one_of(st.text(max_size=20), st.just("A Title")), "text": ARTICLE_TEXT})
+LINE = st.one_of(RECORD, st.text(max_size=20), st.sampled_from(["", "{}", "[]", "null", '{"title": 1, "text": 2}']))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, max_size=8))
+def test_jsonl_reader_never_raises_and_offsets_round_trip(lines: list):
+    content = "".join((json.dumps(line) if isinstance(line, dict) else line.replace("\n", " ").replace("\r", " ")) + "\n" for line in lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_corpus(Path(tmp), {"e.jsonl": content})
+        corpus = read_corpus(folder)
+    physical = content.encode("utf-8").split(b"\n")
+    for parsed in corpus.articles:
+        record = json.loads(physical[parsed.article.record - 1])
+        assert parsed.text == record["text"]
+        assert parsed.article.title == " ".join(record["title"].split())
+        assert all(s.line == parsed.article.record for s in parsed.sentences) and parsed.sentences
+        assert_text_round_trip(parsed)
+    # Every non-blank line is an article or a warning naming its line (or the file, when there are too many).
+    non_blank = sum(1 for line in physical if line.strip())
+    line_warnings = [w for w in corpus.warnings if re.match(r"skipped e\.jsonl:\d+: ", w)]
+    assert len(corpus.articles) + len(line_warnings) == non_blank
+    assert (corpus.files != []) == bool(corpus.articles) and (corpus.skipped != []) == (not corpus.articles)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ARTICLE_TEXT, min_size=1, max_size=5))
+def test_html_reader_never_raises_and_offsets_round_trip(paragraphs: list[str]):
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    page = f"<html><head><title>T</title></head><body><nav><a href='/'>Home</a></nav><article>{body}</article></body></html>"
+    parsed = parse_page("a.html", page.encode("utf-8"))
+    if parsed is not None:
+        assert_text_round_trip(parsed)
+        assert "<p>" not in parsed.text
+        for sentence in parsed.sentences:
+            assert sentence.line == parsed.text.count("\n", 0, sentence.start) + 1
