@@ -536,7 +536,7 @@ def _evidence(index: Index, group: _Group, candidate: _Candidate | None) -> Evid
             continue
         seen.add((s.article, s.start))
         a = index.articles[s.article]
-        sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date, a.author))
+        sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date, a.author, a.url, a.kind, a.record))
     span = None
     if candidate is not None:
         for row in group.rows:
@@ -547,6 +547,6 @@ def _evidence(index: Index, group: _Group, candidate: _Candidate | None) -> Evid
         if rep != group.rows[0]:
             # Show the sentence that holds the answer; cite it first.
             first = index.sentences[rep]
-            order = sorted(sources, key=lambda src: (src.start != first.start or src.path != index.articles[first.article].path))
+            order = sorted(sources, key=lambda src: (src.start != first.start or (src.path, src.record) != (index.articles[first.article].path, index.articles[first.article].record)))
             sources = order
     return Evidence(index.sentences[rep].text, round(group.score, 4), rep, span, tuple(sources))

@@ -6,11 +6,18 @@ Layout of the index folder::
     .lock                   held while a build runs
     build-<id>/
         manifest.json       format, version, model, corpus fingerprint, counts, file checksums
-        articles.jsonl      one article a line (path, title, date, hashes, ...)
+        articles.jsonl      one article a line (path, title, date, url, hashes, ...)
         sentences.jsonl     row i = FAISS id i: article, paragraph, offsets, line, text, spans
+                            ([start, end, label], or [start, end, label, tagger's label] where
+                            the corpus-wide vote changed it)
         dense.faiss         normalized sentence embeddings, inner product = cosine
         lexical/            bm25s index (JSON + .npy, no pickle)
         query-model/        ONNX copy of the embedding model for fast queries (optional)
+
+Builds are incremental: an article whose content is already in the active index keeps its
+sentences, names and vectors; only new or changed articles are read, tagged and embedded. Every
+build still writes a complete new build folder, so readers never see a half-updated index and a
+deleted or changed article leaves no sentence behind.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.corpus import Corpus, article_files, fingerprint, read_corpus
+from qa.corpus import SUFFIXES, article_files, fingerprint, read_corpus
 from qa.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMissingError, IndexWriteError, ModelError
 from qa.lexical import LexicalIndex
 from qa.types import Article, Sentence, Span
@@ -40,7 +47,7 @@ if TYPE_CHECKING:
     from qa.embed import Embedder
 
 FORMAT = "qa-index"
-VERSION = 2  # 2: sentences are matched lexically with their article's title
+VERSION = 3  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept
 CURRENT = "CURRENT"
 QUERY_MODEL = "query-model"
 _HASHED_LIMIT = 32 * 1024 * 1024  # larger files are checked by size; their loaders reject damage
@@ -58,6 +65,7 @@ class Index:
     sentences: list[Sentence]
     dense: Any  # faiss.Index
     lexical: LexicalIndex
+    tagged: dict[int, tuple[Span, ...]] = field(default_factory=dict, repr=False)  # rows whose spans the vote relabelled: the tagger's spans
     _embedder: Any = field(default=None, repr=False)
     _loader: _Background | None = field(default=None, repr=False)
 
@@ -242,6 +250,35 @@ def build_lock(root: Path, wait: float = 600.0, on_wait: Callable[[], None] | No
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: the new build folder, what it holds, and what it had to read and embed."""
+
+    folder: Path
+    articles: int
+    sentences: int
+    added: int  # articles new to the index (a changed or moved article counts as removed and added)
+    removed: int
+    kept: int  # articles that were in the previous index as they are
+    embedded: int  # sentences embedded by this build
+    warnings: tuple[str, ...] = ()
+    full: bool = False  # nothing could be taken over: every article was read and embedded
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.full)
+
+
+@dataclass
+class _Entry:
+    """One article of the build being written: where its sentences, spans and vectors come from."""
+
+    article: Article
+    sentences: list[Sentence]
+    spans: list[tuple[Span, ...]] | None  # the tagger's spans; None: still to tag
+    old_rows: list[int] | None  # rows of the previous index holding its vectors; None: still to embed
+
+
 def build(
     corpus_dir: Path,
     root: Path,
@@ -250,18 +287,53 @@ def build(
     export_query_model: bool = True,
     progress: Stage | None = None,
     on_wait: Callable[[], None] | None = None,
-) -> tuple[Path, Corpus]:
-    """Read the corpus, embed and index every sentence, and switch the new index in."""
-    corpus = read_corpus(corpus_dir)
-    if not corpus.articles:
-        detail = f" ({'; '.join(corpus.warnings[:3])})" if corpus.warnings else ""
-        raise CorpusError(f"No readable articles (.txt or .md) in {corpus_dir}{detail}: add UTF-8 text files there, or point --corpus at your articles.")
+    full: bool = False,
+) -> BuildReport:
+    """Bring the index up to date with the corpus folder and switch the new build in.
+
+    Articles already in the active index (same content) are taken over; only new and changed
+    ones are read, tagged and embedded. ``full`` reads and embeds everything again.
+    """
+    if not article_files(corpus_dir):  # also says when the folder is missing; before any waiting or writing
+        raise CorpusError(f"No readable articles ({', '.join(SUFFIXES)}) in {corpus_dir}: add articles there, or point --corpus at your articles.")
+    created = not root.exists()
+    try:
+        return _build(corpus_dir, root, embedder, find_spans, export_query_model, progress, on_wait, full)
+    except CorpusError:
+        if created:
+            shutil.rmtree(root, ignore_errors=True)  # nothing but the lock file: leave no trace
+        raise
+
+
+def _build(
+    corpus_dir: Path,
+    root: Path,
+    embedder: Embedder | None,
+    find_spans: Callable[..., list[tuple[Span, ...]]] | None,
+    export_query_model: bool,
+    progress: Stage | None,
+    on_wait: Callable[[], None] | None,
+    full: bool,
+) -> BuildReport:
     with build_lock(root, on_wait=on_wait):
         _clean_temporaries(root)
+        model = _model_record(embedder)
+        old = None if full else _reusable(root, model)
+        if old is not None and status(root, corpus_dir).state == "fresh":
+            noted = tuple(old.manifest.get("warnings", []))
+            return BuildReport(old.folder, len(old.articles), len(old.sentences), 0, 0, len(old.articles), 0, noted)
+        if progress:
+            progress("Reading articles", 0, 1)
+        entries, warnings, files_seen = _plan(corpus_dir, old)
+        if progress:
+            progress("Reading articles", 1, 1)
+        if not entries:
+            detail = f" ({'; '.join(warnings[:3])})" if warnings else ""
+            raise CorpusError(f"No readable articles ({', '.join(SUFFIXES)}) in {corpus_dir}{detail}: add articles there, or point --corpus at your articles.")
         tmp = root / f".tmp-{os.getpid()}-{time.time_ns()}"
         try:
             tmp.mkdir()
-            _write(tmp, corpus, embedder, find_spans, export_query_model, progress)
+            embedded = _write(tmp, corpus_dir, entries, old, model, embedder, find_spans, export_query_model, progress, warnings, files_seen)
             final = root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{secrets.token_hex(4)}"
             os.replace(tmp, final)
             pointer = root / f".{CURRENT}.tmp"
@@ -274,7 +346,102 @@ def build(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         _remove_old_builds(root, keep={final.name})
-    return final, corpus
+    identity = lambda a: (a.path, a.record, a.sha256)  # noqa: E731
+    before = {identity(a) for a in old.articles} if old is not None else set()
+    after = {identity(e.article) for e in entries}
+    return BuildReport(
+        folder=final,
+        articles=len(entries),
+        sentences=sum(len(e.sentences) for e in entries),
+        added=len(after - before),
+        removed=len(before - after),
+        kept=len(after & before),
+        embedded=embedded,
+        warnings=tuple(warnings),
+        full=old is None,
+    )
+
+
+def _model_record(embedder: Embedder | None) -> dict[str, Any]:
+    """The manifest's record of the embedding model a build would use (cheap: no model is loaded)."""
+    from qa import embed
+
+    if embedder is not None:
+        return {"name": getattr(embedder, "name", type(embedder).__name__), "package": embed.MODEL_PACKAGE, "package_version": embed.model_version(), "dim": embedder.dim}
+    path = embed.model_dir()
+    return {"name": embed.MODEL_NAME, "package": embed.MODEL_PACKAGE, "package_version": embed.model_version(), "sha256": embed.model_hash(path)}
+
+
+def _reusable(root: Path, model: dict[str, Any]) -> Index | None:
+    """The active index when its articles can be taken over: same format, qa and model; else None."""
+    from qa import __version__
+
+    try:
+        manifest = read_manifest(root)
+    except (IndexMissingError, IndexCorruptError):
+        return None
+    same_model = all(manifest["model"].get(k) == v for k, v in model.items())
+    if manifest.get("qa_version") != __version__ or not same_model:
+        return None
+    try:
+        return load(root, preload_query_model=False)
+    except IndexCorruptError:
+        return None  # a damaged index is rebuilt from the articles
+
+
+def _same_file(path: Path, seen: dict[str, Any]) -> bool:
+    try:
+        stat = path.stat()
+        if stat.st_size != seen["size"]:
+            return False
+        return stat.st_mtime_ns == seen["mtime_ns"] or _sha256(path) == seen["sha256"]
+    except OSError:
+        return False
+
+
+def _plan(corpus_dir: Path, old: Index | None) -> tuple[list[_Entry], list[str], list[dict[str, Any]]]:
+    """The articles of the new build, in path order, each with what can be taken over from ``old``."""
+    current = {p.relative_to(corpus_dir).as_posix(): p for p in article_files(corpus_dir)}
+    seen = {f["path"]: f for f in old.manifest.get("files_seen", [])} if old is not None else {}
+    unchanged = {rel for rel, path in current.items() if rel in seen and _same_file(path, seen[rel])}
+    corpus = read_corpus(corpus_dir, only=sorted(set(current) - unchanged))
+
+    entries: list[_Entry] = []
+    warnings = [w for w in (old.manifest.get("warnings", []) if old is not None else []) if _warning_path(w) in unchanged]
+    warnings += corpus.warnings
+    files_seen = [seen[rel] for rel in sorted(unchanged)] + corpus.files + corpus.skipped
+    by_content: dict[tuple[str, str], int] = {}
+    rows_of: dict[int, list[int]] = {}
+    if old is not None:
+        for number, article in enumerate(old.articles):
+            by_content.setdefault((article.kind, article.sha256), number)
+        for row, sentence in enumerate(old.sentences):
+            rows_of.setdefault(sentence.article, []).append(row)
+        for number, article in enumerate(old.articles):
+            if article.path in unchanged:
+                rows = rows_of.get(number, [])
+                entries.append(_Entry(article, [old.sentences[r] for r in rows], [old.tagged.get(r, old.sentences[r].spans) for r in rows], rows))
+    for parsed in corpus.articles:
+        entry = _Entry(parsed.article, parsed.sentences, None, None)
+        match = by_content.get((parsed.article.kind, parsed.article.sha256))
+        if old is not None and match is not None:
+            rows = rows_of.get(match, [])
+            # Same content, same reader: the same sentences. Their names and vectors are taken over;
+            # the records are the new ones (a moved file or JSONL line has a new path or line).
+            if [old.sentences[r].text for r in rows] == [s.text for s in parsed.sentences]:
+                entry.spans = [old.tagged.get(r, old.sentences[r].spans) for r in rows]
+                entry.old_rows = rows
+        entries.append(entry)
+    entries.sort(key=lambda e: (e.article.path, e.article.record or 0))
+    return entries, warnings, files_seen
+
+
+def _warning_path(warning: str) -> str:
+    """The file a corpus warning is about ("skipped PATH: reason" or "skipped PATH:LINE: reason")."""
+    rest = warning.removeprefix("skipped ")
+    path = rest.split(": ", 1)[0]
+    head, _, line = path.rpartition(":")
+    return head if head and line.isdigit() else path
 
 
 def _clean_temporaries(root: Path) -> None:
@@ -291,44 +458,73 @@ def _remove_old_builds(root: Path, keep: set[str]) -> None:
 
 def _write(
     folder: Path,
-    corpus: Corpus,
+    corpus_dir: Path,
+    entries: list[_Entry],
+    old: Index | None,
+    model: dict[str, Any],
     embedder: Embedder | None,
     find_spans: Callable[..., list[tuple[Span, ...]]] | None,
     export_query_model: bool,
     progress: Stage | None,
-) -> None:
+    warnings: list[str],
+    files_seen: list[dict[str, Any]],
+) -> int:
+    """Write a complete index of ``entries`` into ``folder``; returns how many sentences were embedded."""
     import bm25s
     import faiss
     import numpy as np
 
     from qa import __version__, embed, text
-
-    articles: list[Article] = []
-    sentences: list[Sentence] = []
-    for number, parsed in enumerate(corpus.articles):
-        articles.append(parsed.article)
-        sentences.extend(Sentence(number, s.paragraph, s.start, s.end, s.line, s.text) for s in parsed.sentences)
-    texts = [s.text for s in sentences]
+    from qa.nlp import consistent_labels
 
     def stage(name: str) -> Callable[[int, int], None] | None:
         return (lambda done, total: progress(name, done, total)) if progress else None
 
-    if find_spans is None:
-        from qa.nlp import find_spans as spacy_spans
+    articles: list[Article] = []
+    sentences: list[Sentence] = []
+    tagged: list[tuple[Span, ...] | None] = []
+    old_rows: list[int] = []  # per sentence: its row in the old index, or -1
+    for number, entry in enumerate(entries):
+        articles.append(entry.article)
+        for k, s in enumerate(entry.sentences):
+            sentences.append(Sentence(number, s.paragraph, s.start, s.end, s.line, s.text))
+            tagged.append(entry.spans[k] if entry.spans is not None else None)
+            old_rows.append(entry.old_rows[k] if entry.old_rows is not None else -1)
+    texts = [s.text for s in sentences]
+    new = [i for i, r in enumerate(old_rows) if r < 0]
 
-        find_spans = spacy_spans
-    spans = find_spans(texts, progress=stage("Finding names and numbers"))
-    sentences = [Sentence(s.article, s.paragraph, s.start, s.end, s.line, s.text, sp) for s, sp in zip(sentences, spans, strict=True)]
+    if any(t is None for t in tagged):
+        if find_spans is None:
+            from qa.nlp import find_spans as spacy_spans
 
-    model_path = None
-    if embedder is None:
-        model_path = embed.model_dir()
-        embedder = embed.SentenceTransformerEmbedder(model_path)
-    vectors = embedder.encode(texts, progress=stage("Embedding sentences"))  # type: ignore[call-arg]
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if vectors.shape != (len(texts), embedder.dim):
-        raise ModelError(f"The embedder returned vectors of shape {vectors.shape} for {len(texts)} sentences.")
-    dense = faiss.IndexFlatIP(embedder.dim)
+            find_spans = spacy_spans
+        untagged = [i for i, t in enumerate(tagged) if t is None]
+        for i, found in zip(untagged, find_spans([texts[i] for i in untagged], progress=stage("Finding names and numbers")), strict=True):
+            tagged[i] = found
+    raw = [t or () for t in tagged]
+    voted = consistent_labels(texts, raw)  # one label per name across the whole corpus, old and new
+    sentences = [Sentence(s.article, s.paragraph, s.start, s.end, s.line, s.text, v) for s, v in zip(sentences, voted, strict=True)]
+
+    dim = int(model.get("dim") or (old.dim if old is not None else 0))
+    vectors = np.zeros((len(texts), dim), dtype=np.float32) if dim else None
+    if new:
+        if embedder is None:
+            embedder = embed.SentenceTransformerEmbedder(embed.model_dir())
+        fresh = np.ascontiguousarray(embedder.encode([texts[i] for i in new], progress=stage("Embedding sentences")), dtype=np.float32)  # type: ignore[call-arg]
+        if fresh.shape != (len(new), embedder.dim):
+            raise ModelError(f"The embedder returned vectors of shape {fresh.shape} for {len(new)} sentences.")
+        if vectors is None or vectors.shape[1] != embedder.dim:
+            vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+        vectors[new] = fresh
+    assert vectors is not None
+    if export_query_model and "sha256" in model:
+        _query_model(folder, old, model, stage("Exporting the query model"))
+    if progress:
+        progress("Writing the index", 0, 1)
+    reused = [i for i, r in enumerate(old_rows) if r >= 0]
+    if reused and old is not None:
+        vectors[reused] = old.vectors(np.asarray([old_rows[i] for i in reused], dtype=np.int64))
+    dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
     faiss.write_index(dense, str(folder / "dense.faiss"))
 
@@ -338,28 +534,15 @@ def _write(
     lexical.index([text.terms(s.text) + title_terms[s.article] or [""] for s in sentences], show_progress=False)
     lexical.save(str(folder / "lexical"), show_progress=False)
 
-    if export_query_model and model_path is not None:
-        from qa.onnx_embed import export_onnx
-
-        if progress:
-            progress("Exporting the query model", 0, 1)
-        export_onnx(model_path, folder / QUERY_MODEL)
-        if progress:
-            progress("Exporting the query model", 1, 1)
-
     with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:
         for article in articles:
             handle.write(json.dumps(asdict(article), ensure_ascii=False) + "\n")
     with open(folder / "sentences.jsonl", "w", encoding="utf-8") as handle:
-        for s in sentences:
-            row = [s.article, s.paragraph, s.start, s.end, s.line, s.text, [[p.start, p.end, p.label] for p in s.spans]]
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for s, r in zip(sentences, raw, strict=True):
+            spans = [[p.start, p.end, p.label] if p.label == q.label else [p.start, p.end, p.label, q.label] for p, q in zip(s.spans, r, strict=True)]
+            handle.write(json.dumps([s.article, s.paragraph, s.start, s.end, s.line, s.text, spans], ensure_ascii=False) + "\n")
 
-    model: dict[str, Any] = {"name": embed.MODEL_NAME, "package": embed.MODEL_PACKAGE, "package_version": embed.model_version(), "dim": embedder.dim}
-    if model_path is not None:
-        model["sha256"] = embed.model_hash(model_path)
-    else:
-        model["name"] = type(embedder).__name__
+    record = {**model, "dim": int(vectors.shape[1])}
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
@@ -370,15 +553,43 @@ def _write(
         "version": VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "qa_version": __version__,
-        "model": model,
-        "corpus": str(corpus.folder),
+        "model": record,
+        "corpus": str(corpus_dir),
         "corpus_fingerprint": fingerprint(articles),
-        "counts": {"articles": len(articles), "sentences": len(sentences), "skipped_files": len(corpus.warnings)},
-        "files_seen": [{"path": a.path, "size": a.size, "mtime_ns": a.mtime_ns, "sha256": a.sha256} for a in articles] + corpus.skipped,
-        "warnings": corpus.warnings,
+        "counts": {"articles": len(articles), "sentences": len(sentences), "skipped_files": sum(1 for f in files_seen if f.get("reason"))},
+        "files_seen": sorted(files_seen, key=lambda f: str(f["path"])),
+        "warnings": warnings,
         "files": files,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if progress:
+        progress("Writing the index", 1, 1)
+    return len(new)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where the file system allows it (the old build folder goes, the file stays), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _query_model(folder: Path, old: Index | None, model: dict[str, Any], progress: Callable[[int, int], None] | None) -> None:
+    """The ONNX copy of the model for questions: linked from the previous build when it is the same model."""
+    from qa import embed
+
+    source = old.folder / QUERY_MODEL if old is not None and old.manifest["model"].get("sha256") == model["sha256"] else None
+    if source is not None and (source / "model.onnx").is_file():
+        shutil.copytree(source, folder / QUERY_MODEL, copy_function=_link_or_copy)
+        return
+    from qa.onnx_embed import export_onnx
+
+    if progress:
+        progress(0, 1)
+    export_onnx(embed.model_dir(), folder / QUERY_MODEL)
+    if progress:
+        progress(1, 1)
 
 
 def load(root: Path, preload_query_model: bool = True) -> Index:
@@ -400,10 +611,13 @@ def load(root: Path, preload_query_model: bool = True) -> Index:
             raise IndexCorruptError(f"The index file {rel} is damaged (it does not match its checksum): rebuild the index with qa build.")
     try:
         articles = [Article(**json.loads(line)) for line in _read_lines(folder / "articles.jsonl")]
-        sentences = [
-            Sentence(r[0], r[1], r[2], r[3], r[4], r[5], tuple(Span(*p) for p in r[6]))
-            for r in (json.loads(line) for line in _read_lines(folder / "sentences.jsonl"))
-        ]
+        sentences = []
+        tagged: dict[int, tuple[Span, ...]] = {}
+        for row, r in enumerate(json.loads(line) for line in _read_lines(folder / "sentences.jsonl")):
+            spans = tuple(Span(p[0], p[1], p[2]) for p in r[6])
+            sentences.append(Sentence(r[0], r[1], r[2], r[3], r[4], r[5], spans))
+            if any(len(p) > 3 for p in r[6]):
+                tagged[row] = tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in r[6])
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexical = LexicalIndex(folder / "lexical")
     except (OSError, ValueError, TypeError, IndexError, KeyError, RuntimeError) as err:
@@ -413,7 +627,7 @@ def load(root: Path, preload_query_model: bool = True) -> Index:
         raise IndexCorruptError(f"The index files in {folder} do not match each other: rebuild the index with qa build.")
     if any(not 0 <= s.article < len(articles) for s in sentences):
         raise IndexCorruptError(f"The sentence table in {folder} names unknown articles: rebuild the index with qa build.")
-    return Index(folder, manifest, articles, sentences, dense, lexical, _loader=loader)
+    return Index(folder, manifest, articles, sentences, dense, lexical, tagged, _loader=loader)
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -39,7 +40,8 @@ def temporaries(root: Path) -> list[str]:
 
 def test_build_writes_an_index_that_loads_with_the_same_records(tiny_corpus: Path, tmp_path: Path):
     root = tmp_path / "index"
-    folder, corpus = fake_build(tiny_corpus, root)
+    folder = fake_build(tiny_corpus, root).folder
+    corpus = read_corpus(tiny_corpus)
     assert folder.parent == root and folder.name.startswith("build-")
     assert (root / "CURRENT").read_text(encoding="utf-8").strip() == folder.name
 
@@ -67,7 +69,8 @@ def test_build_writes_an_index_that_loads_with_the_same_records(tiny_corpus: Pat
 
 def test_manifest(tiny_corpus: Path, tmp_path: Path):
     root = tmp_path / "index"
-    folder, corpus = fake_build(tiny_corpus, root)
+    folder = fake_build(tiny_corpus, root).folder
+    corpus = read_corpus(tiny_corpus)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest == index_mod.read_manifest(root)
     assert manifest["format"] == "qa-index"
@@ -94,7 +97,7 @@ def test_manifest(tiny_corpus: Path, tmp_path: Path):
 
 def test_manifest_counts_skipped_files(tiny_corpus: Path, tmp_path: Path):
     (tiny_corpus / "empty.txt").write_bytes(b"")
-    folder, corpus = fake_build(tiny_corpus, tmp_path / "index")
+    folder = fake_build(tiny_corpus, tmp_path / "index").folder
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["skipped_files"] == 1
     assert len(manifest["warnings"]) == 1 and "empty.txt" in manifest["warnings"][0]
@@ -160,7 +163,7 @@ def test_rebuild_leaves_only_the_new_build_folder(fake_index: tuple[Path, Path])
     corpus, root = fake_index
     old = build_folder(root)
     (corpus / "new.txt").write_text("Late News\n\nA late story arrived.\n", encoding="utf-8")
-    new, _ = fake_build(corpus, root)
+    new = fake_build(corpus, root).folder
     assert new != old
     assert builds(root) == [new.name]
     assert build_folder(root) == new
@@ -185,7 +188,7 @@ def test_two_builds_in_the_same_second(tiny_corpus: Path, tmp_path: Path, monkey
 
     monkeypatch.setattr(index_mod, "time", SameSecond())
     fake_build(tiny_corpus, root)
-    fake_build(tiny_corpus, root)
+    fake_build(tiny_corpus, root, full=True)
     assert len(builds(root)) == 1
 
 
@@ -314,8 +317,8 @@ def test_status_follows_the_corpus(fake_index: tuple[Path, Path], change, state:
 def test_status_fresh_after_building_a_corpus_with_a_skipped_file(tiny_corpus: Path, tmp_path: Path, bad: bytes):
     """Otherwise every qa ask rebuilds the whole index (15 s with the real model) and warns again."""
     (tiny_corpus / "bad.txt").write_bytes(bad)
-    _, corpus = fake_build(tiny_corpus, tmp_path / "index")
-    assert len(corpus.warnings) == 1
+    report = fake_build(tiny_corpus, tmp_path / "index")
+    assert len(report.warnings) == 1
     assert index_mod.status(tmp_path / "index", tiny_corpus).state == "fresh"
 
 
@@ -386,7 +389,7 @@ def test_build_waits_for_a_build_in_progress(tiny_corpus: Path, tmp_path: Path):
     told = threading.Event()
     done: list[Path] = []
     with index_mod.build_lock(root):
-        worker = threading.Thread(target=lambda: done.append(fake_build(tiny_corpus, root, on_wait=told.set)[0]))
+        worker = threading.Thread(target=lambda: done.append(fake_build(tiny_corpus, root, on_wait=told.set).folder))
         worker.start()
         assert told.wait(10), "the waiting build says that it waits"
         assert not done and index_mod.active_folder(root) is None
@@ -486,3 +489,144 @@ def test_damaged_manifest_raises_index_corrupt_error(fake_index: tuple[Path, Pat
     damage(build_folder(root) / "manifest.json")
     with pytest.raises(IndexCorruptError):
         index_mod.load(root)
+
+
+# ---------------------------------------------------------------- incremental builds
+
+
+class CountingEmbedder(HashEmbedder):
+    """The fake embedder, remembering every text it was asked to embed."""
+
+    name = "HashEmbedder"  # the same model: an index built by the fake embedder is taken over
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts, progress=None):
+        self.seen.extend(texts)
+        return super().encode(texts, progress)
+
+
+def comparable(root: Path) -> tuple:
+    """Everything an index answers from, in a form two builds can be compared by."""
+    loaded = index_mod.load(root, preload_query_model=False)
+    articles = [(a.path, a.title, a.sha256, a.date, a.sentences, a.kind, a.record) for a in loaded.articles]
+    sentences = [(loaded.articles[s.article].path, s.paragraph, s.start, s.end, s.line, s.text, s.spans) for s in loaded.sentences]
+    vectors = loaded.vectors(np.arange(len(loaded.sentences))).round(5).tolist()
+    lexical = [loaded.lexical.scores(["lava", "ferri", "budget", "late"]).round(5).tolist()]
+    return articles, sentences, vectors, lexical
+
+
+def sentences_of(root: Path, path: str) -> list[str]:
+    loaded = index_mod.load(root, preload_query_model=False)
+    return [s.text for s in loaded.sentences if loaded.articles[s.article].path == path]
+
+
+LATE = "Late Ferry News\n\nA late ferry left the harbour at midnight.\nIt carried 240 passengers.\n"
+
+
+def test_adding_an_article_embeds_only_its_sentences(fake_index: tuple[Path, Path], tmp_path: Path):
+    corpus, root = fake_index
+    (corpus / "late.txt").write_text(LATE, encoding="utf-8")
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder)
+    assert embedder.seen == ["A late ferry left the harbour at midnight.", "It carried 240 passengers."]
+    assert (report.added, report.removed, report.kept, report.embedded, report.full) == (1, 0, 3, 2, False)
+    assert sentences_of(root, "late.txt") == embedder.seen
+    # The index is the one a build from scratch makes: rows, spans, vectors and lexical scores.
+    fake_build(corpus, tmp_path / "scratch")
+    assert comparable(root) == comparable(tmp_path / "scratch")
+
+
+def test_a_changed_article_is_embedded_again_and_its_old_sentences_leave(fake_index: tuple[Path, Path], tmp_path: Path):
+    corpus, root = fake_index
+    before = sentences_of(root, "volcano.txt")
+    (corpus / "volcano.txt").write_text("Volcano Quiet Again\n\nThe eruption ended on Monday.\n", encoding="utf-8")
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder)
+    assert embedder.seen == ["The eruption ended on Monday."]
+    assert (report.added, report.removed, report.kept) == (1, 1, 2)
+    assert sentences_of(root, "volcano.txt") == ["The eruption ended on Monday."]
+    loaded = index_mod.load(root, preload_query_model=False)
+    assert not set(before) & {s.text for s in loaded.sentences}
+    fake_build(corpus, tmp_path / "scratch")
+    assert comparable(root) == comparable(tmp_path / "scratch")
+
+
+def test_a_deleted_article_leaves_the_dense_and_the_lexical_index(fake_index: tuple[Path, Path], tmp_path: Path):
+    corpus, root = fake_index
+    gone = sentences_of(root, "volcano.txt")
+    (corpus / "volcano.txt").unlink()
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder)
+    assert embedder.seen == [] and (report.removed, report.kept, report.embedded) == (1, 2, 0)
+    loaded = index_mod.load(root, preload_query_model=False)
+    assert "volcano.txt" not in {a.path for a in loaded.articles}
+    assert not set(gone) & {s.text for s in loaded.sentences}
+    assert loaded.dense.ntotal == loaded.lexical.num_docs == len(loaded.sentences)
+    # No sentence is found by the words only the deleted article had, by either retriever.
+    assert not loaded.lexical.scores(["lava", "grindavik"]).any()
+    query = HashEmbedder().encode(["Lava flowed toward the fishing town of Grindavik."])
+    _, ids = loaded.dense.search(query, len(loaded.sentences))
+    assert {loaded.articles[loaded.sentences[i].article].path for i in ids[0] if i >= 0} <= {"budget.md", "sport/final.txt"}
+    fake_build(corpus, tmp_path / "scratch")
+    assert comparable(root) == comparable(tmp_path / "scratch")
+
+
+def test_an_up_to_date_index_is_left_as_it_is(fake_index: tuple[Path, Path]):
+    corpus, root = fake_index
+    folder = build_folder(root)
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder)
+    assert report.folder == folder == build_folder(root) and not report.changed
+    assert embedder.seen == [] and report.kept == report.articles == 3
+
+
+def test_full_embeds_everything_again(fake_index: tuple[Path, Path]):
+    corpus, root = fake_index
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder, full=True)
+    assert report.full and report.embedded == report.sentences == len(embedder.seen)
+
+
+def test_a_moved_file_keeps_its_vectors(fake_index: tuple[Path, Path], tmp_path: Path):
+    corpus, root = fake_index
+    (corpus / "archive").mkdir()
+    (corpus / "volcano.txt").rename(corpus / "archive" / "volcano.txt")
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder)
+    assert embedder.seen == [] and (report.added, report.removed) == (1, 1)
+    assert sentences_of(root, "archive/volcano.txt") and not sentences_of(root, "volcano.txt")
+    fake_build(corpus, tmp_path / "scratch")
+    assert comparable(root) == comparable(tmp_path / "scratch")
+
+
+def test_a_damaged_index_is_built_again_from_the_articles(fake_index: tuple[Path, Path]):
+    corpus, root = fake_index
+    (build_folder(root) / "dense.faiss").write_bytes(b"damaged")
+    (corpus / "late.txt").write_text(LATE, encoding="utf-8")
+    embedder = CountingEmbedder()
+    report = fake_build(corpus, root, embedder=embedder)
+    assert report.full and report.embedded == report.sentences
+    index_mod.load(root)
+
+
+def test_the_tagger_labels_are_kept_so_that_names_are_voted_again(tiny_corpus: Path, tmp_path: Path):
+    """One label per name across the corpus, old articles and new: the vote is taken again on each build."""
+
+    def tagger(texts, progress=None):
+        # "Jones" alone is an organisation to this tagger; "Jones said" a person.
+        return [tuple(Span(m.start(), m.end(), "PERSON" if t[m.end():].startswith(" said") else "ORG") for m in re.finditer("Jones", t)) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Talks\n\nJones left early.\n"})
+    root = tmp_path / "index"
+    fake_build(corpus, root, find_spans=tagger)
+    label = lambda: [p.label for s in index_mod.load(root, preload_query_model=False).sentences for p in s.spans if s.text.startswith("Jones left")]  # noqa: E731
+    assert label() == ["ORG"]
+    (corpus / "b.txt").write_text("More Talks\n\nJones said no. Then Jones said yes.\n", encoding="utf-8")
+    fake_build(corpus, root, find_spans=tagger)
+    assert label() == ["PERSON"], "outvoted by the new article"
+    (corpus / "b.txt").unlink()
+    fake_build(corpus, root, find_spans=tagger)
+    assert label() == ["ORG"], "the tagger's own label again once the votes are gone"
