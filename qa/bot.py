@@ -6,11 +6,13 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from qa import adding
 from qa import index as index_mod
+from qa.adding import Copy
 from qa.answer import Tuning, analyze, answer
-from qa.corpus import article_files
+from qa.corpus import SUFFIXES, article_files
 from qa.errors import CorpusError, IndexWriteError, QuestionError
-from qa.index import Index, Stage
+from qa.index import BuildReport, Index, Stage
 from qa.retrieve import Weights, search
 from qa.settings import Settings
 from qa.types import Answer
@@ -36,36 +38,45 @@ def check_question(question: str) -> str:
     return folded
 
 
-def ensure_index(settings: Settings, notify: Notify | None = None, progress: Stage | None = None) -> Index:
+def ensure_index(settings: Settings, notify: Notify | None = None, progress: Stage | None = None, preload_query_model: bool = True) -> Index:
     """Load the index, building or rebuilding it first when the corpus has changed."""
     say = notify or (lambda _message: None)
     if not article_files(settings.corpus):  # also says when the folder is missing
-        raise CorpusError(f"No readable articles (.txt or .md) in {settings.corpus}: add UTF-8 text files there, or point --corpus at your articles.")
+        raise CorpusError(f"No readable articles ({', '.join(SUFFIXES)}) in {settings.corpus}: add articles there (qa add), or point --corpus at your articles.")
     state = index_mod.status(settings.index, settings.corpus)
     if state.state == "missing":
         say(f"No index in {settings.index} yet: building it from {settings.corpus} (once).")
         build(settings, say, progress)
     elif state.state == "stale":
-        say(f"The index is out of date ({state.reason}): rebuilding it.")
+        say(f"The index is out of date ({state.reason}): updating it.")
         try:
             build(settings, say, progress)
         except IndexWriteError as err:
             say(f"Cannot rebuild the index, answering from the old one: {err}")
-    return index_mod.load(settings.index)
+    return index_mod.load(settings.index, preload_query_model=preload_query_model)
 
 
-def build(settings: Settings, notify: Notify | None = None, progress: Stage | None = None) -> Path:
-    """Build the index of the corpus; returns the new build folder."""
+def build(settings: Settings, notify: Notify | None = None, progress: Stage | None = None, full: bool = False) -> BuildReport:
+    """Bring the index up to date with the corpus (only new and changed articles are embedded)."""
     say = notify or (lambda _message: None)
-    folder, corpus = index_mod.build(
+    report = index_mod.build(
         settings.corpus,
         settings.index,
         progress=progress,
         on_wait=lambda: say(f"Another qa process is building the index in {settings.index}: waiting for it."),
+        full=full,
     )
-    for warning in corpus.warnings:
+    for warning in report.warnings:
         say(f"Warning: {warning}")
-    return folder
+    return report
+
+
+def add(settings: Settings, paths: list[Path], replace: bool = False, notify: Notify | None = None, progress: Stage | None = None) -> tuple[list[Copy], BuildReport]:
+    """Copy articles (files or folders) into the corpus folder, then bring the index up to date."""
+    copies = adding.plan(paths, settings.corpus, replace=replace)
+    settings.corpus.mkdir(parents=True, exist_ok=True)
+    adding.copy(copies)
+    return copies, build(settings, notify, progress)
 
 
 class Bot:

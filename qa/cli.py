@@ -25,7 +25,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: formatting it with rich costs half a second of imports
 )
 
-CorpusOption = Annotated[Path, typer.Option("--corpus", envvar="QA_CORPUS", help="Folder of articles (.txt, .md).", show_default=True)]
+CorpusOption = Annotated[Path, typer.Option("--corpus", envvar="QA_CORPUS", help="Folder of articles (.txt, .md, .html, .htm, .jsonl).", show_default=True)]
 IndexOption = Annotated[Path, typer.Option("--index", envvar="QA_INDEX", help="Folder of the index.", show_default=True)]
 TopKOption = Annotated[int, typer.Option("--top-k", min=1, max=50, help="How many pieces of evidence to show.")]
 TracebackOption = Annotated[bool, typer.Option("--traceback", envvar="QA_TRACEBACK", help="Show the full error for bug reports.")]
@@ -72,9 +72,10 @@ def _errors(traceback: bool = False) -> Iterator[None]:
 def build(
     corpus: CorpusOption = DEFAULT_CORPUS,
     index: IndexOption = DEFAULT_INDEX,
+    full: Annotated[bool, typer.Option("--full", help="Read and embed every article again, not only new and changed ones.")] = False,
     traceback: TracebackOption = False,
 ) -> None:
-    """Build (or rebuild) the index of the articles in the corpus folder."""
+    """Bring the index up to date with the corpus folder: new and changed articles are embedded, removed ones leave it."""
     from qa import bot
     from qa.render import BuildProgress, error_console, message
 
@@ -82,10 +83,78 @@ def build(
     console = error_console()
     with _errors(traceback):
         with BuildProgress(console) as progress:
-            folder = bot.build(settings, lambda text: message(console, text), progress)
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        counts = manifest["counts"]
-        message(console, f"Indexed {counts['sentences']:,} sentences from {counts['articles']:,} articles of {corpus} into {index}.", style="green")
+            report = bot.build(settings, lambda text: message(console, text), progress, full=full)
+        message(console, _built(report, corpus, index), style="green")
+
+
+@app.command()
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html, .htm, .jsonl) or folders of them.", show_default=False)],
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    index: IndexOption = DEFAULT_INDEX,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace an article of the same name that differs (an updated story).")] = False,
+    traceback: TracebackOption = False,
+) -> None:
+    """Copy articles into the corpus folder and index them (only what is new is embedded).
+
+    A folder is copied as a folder of the corpus. A file of the same name already in the corpus is left alone
+    when it is the same, and only replaced with --replace when it differs. Dropping files into the corpus folder,
+    or deleting them, works too: the index follows the folder the next time it is used.
+    """
+    from qa import bot
+    from qa.render import BuildProgress, error_console, message
+
+    settings = Settings(corpus=corpus, index=index)
+    console = error_console()
+    with _errors(traceback):
+        with BuildProgress(console) as progress:
+            copies, report = bot.add(settings, paths, replace=replace, notify=lambda text: message(console, text), progress=progress)
+        states = [c.state for c in copies]
+        parts = [f"{states.count('new'):,} file{'s' * (states.count('new') != 1)} added"]
+        if states.count("replace"):
+            parts.append(f"{states.count('replace'):,} replaced")
+        if states.count("same"):
+            parts.append(f"{states.count('same'):,} already there")
+        message(console, f"{', '.join(parts)} in {corpus}.", style="green")
+        message(console, _built(report, corpus, index), style="green")
+
+
+@app.command()
+def sources(
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    index: IndexOption = DEFAULT_INDEX,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per article.")] = False,
+    traceback: TracebackOption = False,
+) -> None:
+    """List the indexed articles: title, author, outlet, date, file, URL and sentence count."""
+    from dataclasses import asdict
+
+    from qa import bot
+    from qa.render import BuildProgress, error_console, message, output_console, render_sources, source_path
+
+    settings = Settings(corpus=corpus, index=index)
+    console = error_console()
+    with _errors(traceback):
+        with BuildProgress(console) as progress:
+            loaded = bot.ensure_index(settings, lambda text: message(console, text), progress, preload_query_model=False)
+        if as_json:
+            for article in loaded.articles:
+                record = {k: v for k, v in asdict(article).items() if v is not None and k not in ("mtime_ns", "kind")}
+                record["path"] = source_path(corpus, article).rsplit(":", 1)[0] if article.record is not None else source_path(corpus, article)
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            output_console().print(render_sources(loaded.articles, corpus))
+
+
+def _built(report: Any, corpus: Path, index: Path) -> str:
+    """What a build did, in one line."""
+    held = f"{report.sentences:,} sentences from {report.articles:,} article{'s' * (report.articles != 1)}"
+    if not report.changed:
+        return f"The index {index} of {corpus} is up to date: {held}."
+    if report.full:
+        return f"Indexed {held} of {corpus} into {index}."
+    changes = [f"{report.added:,} new or changed", f"{report.removed:,} removed", f"{report.kept:,} unchanged"]
+    return f"Updated the index {index}: {', '.join(changes)} ({report.embedded:,} sentences embedded); it holds {held}."
 
 
 @app.command()

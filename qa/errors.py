@@ -17,6 +17,10 @@ class CorpusError(QAError):
     """The corpus folder is missing, empty or unreadable."""
 
 
+class CorpusWriteError(QAError):
+    """Articles cannot be copied into the corpus folder."""
+
+
 class IndexMissingError(QAError):
     """There is no index where one was expected."""
 

@@ -28,24 +28,49 @@ def safe(text: str) -> str:
     return " ".join("".join(out).split(" ")).strip()
 
 
-def source_path(corpus: Path, source: Source) -> str:
-    """The cited file as a path that opens from where qa runs."""
-    return (corpus / source.path).as_posix()
+def source_path(corpus: Path, source: Source | Article) -> str:
+    """The cited file as a path that opens from where qa runs (with the line of a JSONL record)."""
+    path = (corpus / source.path).as_posix()
+    return f"{path}:{source.record}" if source.record is not None else path
+
+
+# What a citation's character offsets point into, where it is not the file's text itself.
+OFFSETS_INTO = {"html": "extracted_text", "jsonl": "record_text"}
+
+
+def _where(source: Source) -> str:
+    """Where a sentence stands in its article, as a citation says it."""
+    if source.kind == "html":
+        return f"chars {source.start}–{source.end} of the text extracted from the page"
+    if source.kind == "jsonl":
+        return f"line {source.line}, chars {source.start}–{source.end} of the record's text"
+    return f"line {source.line}, chars {source.start}–{source.end}"
+
+
+def _location(corpus: Path, source: Source) -> str:
+    """The file and line to open: the sentence's line, the JSONL record's line, or the page."""
+    if source.kind == "text":
+        return f"{source_path(corpus, source)}:{source.line}"
+    return source_path(corpus, source)
+
+
+def _article_key(source: Source) -> tuple[str, int | None]:
+    return (source.path, source.record)
 
 
 def cited_articles(answer: Answer) -> list[Source]:
     """The articles the evidence cites, numbered in order of first citation (one source each)."""
-    seen: dict[str, Source] = {}
+    seen: dict[tuple[str, int | None], Source] = {}
     for evidence in answer.evidence:
         for source in evidence.sources:
-            seen.setdefault(source.path, source)
+            seen.setdefault(_article_key(source), source)
     return list(seen.values())
 
 
 def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) -> RenderableType:
     """The answer in bold, the evidence with the answer highlighted, citations numbered by article."""
     articles = cited_articles(answer)
-    number = {s.path: i for i, s in enumerate(articles, start=1)}
+    number = {_article_key(s): i for i, s in enumerate(articles, start=1)}
     parts: list[RenderableType] = []
     if answer.answered:
         head = Text(safe(answer.answer or ""), style="bold green")
@@ -63,10 +88,10 @@ def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) ->
     table.add_column(ratio=1)
     for rank, evidence in enumerate(answer.evidence, start=1):
         body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
-        refs = sorted({number[s.path] for s in evidence.sources})
+        refs = sorted({number[_article_key(s)] for s in evidence.sources})
         body.append(" " + "".join(f"[{n}]" for n in refs), style="cyan")
-        cited = sorted(evidence.sources, key=lambda s: number[s.path])
-        where = " · ".join(f"[{number[s.path]}] line {s.line}, chars {s.start}–{s.end}" for s in cited)
+        cited = sorted(evidence.sources, key=lambda s: number[_article_key(s)])
+        where = " · ".join(f"[{number[_article_key(s)]}] {_where(s)}" for s in cited)
         if len(refs) > 1:
             where = f"reported by {len(refs)} sources · {where}"
         body.append("\n" + where, style="dim")
@@ -78,19 +103,21 @@ def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) ->
     listing.add_column(justify="right", style="cyan", no_wrap=True)
     listing.add_column(ratio=1)
     for i, source in enumerate(articles, start=1):
-        line = _article_line(source.title, (source.author, source.outlet, source.date), source_path(corpus, source))
+        line = _article_line(source.title, (source.author, source.outlet, source.date), source_path(corpus, source), source.url)
         listing.add_row(f"[{i}]", line)
     parts.append(listing)
     return Group(*parts)
 
 
-def _article_line(title: str, meta: tuple[str | None, ...], path: str) -> Text:
-    """An article as cited: its title in bold, author, outlet and date, and its file."""
-    line = Text(safe(title), style="bold")
+def _article_line(title: str, meta: tuple[str | None, ...], path: str, url: str | None = None) -> Text:
+    """An article as cited: its title in bold, author, outlet and date, its file and its URL."""
+    line = Text(safe(title), style="bold", overflow="fold")  # a long path folds, never cut: it is there to be opened
     known = [m for m in meta if m]
     if known:
         line.append(" · " + " · ".join(safe(m) for m in known), style="dim")
     line.append("\n" + safe(path), style="magenta")
+    if url:
+        line.append("\n" + safe(url), style="blue")
     return line
 
 
@@ -122,13 +149,30 @@ def answer_json(answer: Answer, corpus: Path) -> dict[str, Any]:
                 "score": e.score,
                 "answer_span": list(e.answer_span) if e.answer_span and answer.answered else None,
                 "sources": [
-                    {"path": source_path(corpus, s), "title": s.title, "start": s.start, "end": s.end, "line": s.line}
+                    _source_json(s, corpus)
                     for s in e.sources
                 ],
             }
             for e in answer.evidence
         ],
     }
+
+
+def _source_json(source: Source, corpus: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "path": (corpus / source.path).as_posix(),
+        "title": source.title,
+        "start": source.start,
+        "end": source.end,
+        "line": source.line,
+    }
+    if source.kind != "text":  # the offsets index the page's extracted text, or the record's text field
+        out["offsets_into"] = OFFSETS_INTO[source.kind]
+    for key in ("url", "outlet", "date", "author"):
+        value = getattr(source, key)
+        if value:
+            out[key] = value
+    return out
 
 
 def error_console() -> Console:
@@ -215,7 +259,7 @@ def render_sources(articles: Sequence[Article], corpus: Path) -> RenderableType:
     table.add_column(justify="right", style="cyan", no_wrap=True)
     table.add_column(ratio=1)
     for number, article in enumerate(articles, start=1):
-        line = _article_line(article.title, (article.author, article.outlet, article.date), (corpus / article.path).as_posix())
+        line = _article_line(article.title, (article.author, article.outlet, article.date), source_path(corpus, article), article.url)
         line.append(f" · {article.sentences:,} sentence{'s' * (article.sentences != 1)}", style="dim")
         table.add_row(f"{number}.", line)
     total = sum(a.sentences for a in articles)
@@ -229,18 +273,21 @@ def render_paragraph(
     head = Text(f"Evidence {number}", style="bold underline")
     where = Text(safe(article.title), style="bold")
     sentence = paragraph[highlighted]
-    where.append(f"\n{safe((corpus / article.path).as_posix())}:{sentence.line}", style="magenta")
-    where.append(f"  chars {sentence.start}–{sentence.end}", style="dim")
+    cited = Source(article.path, article.title, sentence.start, sentence.end, sentence.line, kind=article.kind, record=article.record)
+    where.append(f"\n{safe(_location(corpus, cited))}", style="magenta")
+    where.append(f"  {_where(cited)}", style="dim")
+    if article.url:
+        where.append(f"\n{safe(article.url)}", style="blue")
     body = Text()
     for i, part in enumerate(paragraph):
         if i:
             body.append(" ")
         body.append(safe(part.text), style="bold reverse" if i == highlighted else "")
     parts: list[RenderableType] = [head, where, Text(""), body]
-    others = [s for s in evidence.sources if not (s.path == article.path and s.start == sentence.start)]
+    others = [s for s in evidence.sources if not (_article_key(s) == (article.path, article.record) and s.start == sentence.start)]
     if others:
         also = Text("\nAlso reported by:", style="dim")
         for source in others:
-            also.append(f"\n  {safe(source_path(corpus, source))}:{source.line}  {safe(source.title)}", style="dim")
+            also.append(f"\n  {safe(_location(corpus, source))}  {safe(source.title)}", style="dim")
         parts.append(also)
     return Group(*parts)

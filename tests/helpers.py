@@ -166,6 +166,11 @@ def check_contract(data: dict) -> None:
         assert span is None or (isinstance(span, list) and len(span) == 2 and all(type(x) is int for x in span))
         assert isinstance(evidence["sources"], list) and evidence["sources"]
         for src in evidence["sources"]:
-            assert set(src) == {"path", "title", "start", "end", "line"}
+            # The contract's keys always; what is known of the article (url, outlet, date, author) when it is;
+            # offsets_into when the offsets do not index the file itself (a web page's text, a JSONL record's).
+            assert {"path", "title", "start", "end", "line"} <= set(src) <= {
+                "path", "title", "start", "end", "line", "url", "outlet", "date", "author", "offsets_into"
+            }
+            assert src.get("offsets_into", "extracted_text") in ("extracted_text", "record_text")
             assert isinstance(src["path"], str) and isinstance(src["title"], str)
             assert all(type(src[key]) is int for key in ("start", "end", "line"))

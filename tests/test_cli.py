@@ -64,7 +64,7 @@ COMMANDS = sorted(typer.main.get_command(app).commands)
 
 
 def test_the_commands():
-    assert COMMANDS == ["ask", "build", "chat"]
+    assert COMMANDS == ["add", "ask", "build", "chat", "sources"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -254,6 +254,212 @@ def test_empty_corpus_leaves_an_existing_index_untouched(tmp_path: Path):
     result = run_qa("build", "--corpus", str(other), "--index", str(root))
     assert result.returncode == 2, result.stderr
     assert snapshot(root) == before
+
+
+# ---------------------------------------------------------------- adding articles and listing them
+
+
+def test_build_again_updates_only_what_changed(fake_index: tuple[Path, Path], fake_models):
+    corpus, root = fake_index
+    result = invoke("build", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0, result.output
+    assert "is up to date: 9 sentences from 3 articles" in folded(result.stderr)
+    (corpus / "volcano.txt").unlink()
+    (corpus / "late.txt").write_text("Late Ferry\n\nA late ferry left at midnight.\n", encoding="utf-8")
+    result = invoke("build", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0, result.output
+    assert "1 new or changed, 1 removed, 2 unchanged (1 sentences embedded)" in folded(result.stderr)
+    result = invoke("build", "--full", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0 and "Indexed 6 sentences from 3 articles" in folded(result.stderr), result.output
+
+
+def test_add_copies_files_and_folders_in_and_indexes_them(fake_index: tuple[Path, Path], tmp_path: Path, fake_models):
+    corpus, root = fake_index
+    inbox = write_corpus(tmp_path / "inbox", {
+        "ferry.txt": "Late Ferry\n\nA late ferry left the harbour at midnight.\n",
+        "feeds/zeppelin.md": "# Zeppelin Lands\n\nA zeppelin landed in the market square.\n",
+        "feeds/notes.pdf": "not an article",
+        "feeds/.hidden.txt": "Hidden\n\nA hidden file stays out.\n",
+    })
+    result = invoke("add", str(inbox / "ferry.txt"), str(inbox / "feeds"), "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0, result.output
+    assert (corpus / "ferry.txt").read_bytes() == (inbox / "ferry.txt").read_bytes()
+    assert (corpus / "feeds" / "zeppelin.md").is_file()
+    assert not (corpus / "feeds" / "notes.pdf").exists() and not (corpus / "feeds" / ".hidden.txt").exists()
+    assert "2 files added" in folded(result.stderr) and "2 new or changed, 0 removed, 3 unchanged" in folded(result.stderr)
+    assert index_mod.status(root, corpus).state == "fresh"
+    assert not list(corpus.rglob("*.qa-partial"))
+    result = invoke("ask", "--json", "where did the zeppelin land?", "--corpus", str(corpus), "--index", str(root))
+    assert json_lines(result.stdout)[0]["evidence"][0]["sources"][0]["path"] == (corpus / "feeds" / "zeppelin.md").as_posix()
+    # The same files again: nothing to copy, nothing to embed.
+    result = invoke("add", str(inbox / "ferry.txt"), "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0 and "1 already there" in folded(result.stderr) and "is up to date" in folded(result.stderr), result.output
+
+
+def test_add_never_overwrites_a_different_article_unless_told(fake_index: tuple[Path, Path], tmp_path: Path, fake_models):
+    corpus, root = fake_index
+    original = (corpus / "volcano.txt").read_bytes()
+    update = tmp_path / "volcano.txt"
+    update.write_text("Volcano Quiet Again\n\nThe eruption ended on Monday.\n", encoding="utf-8")
+    result = invoke("add", str(update), "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 2 and "--replace" in folded(result.stderr) and "Traceback" not in result.stderr
+    assert (corpus / "volcano.txt").read_bytes() == original
+    result = invoke("add", str(update), "--replace", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0, result.output
+    assert "1 replaced" in folded(result.stderr)
+    texts = [s.text for s in index_mod.load(root, preload_query_model=False).sentences]
+    assert "The eruption ended on Monday." in texts and not any("Grindavik" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (lambda tmp: tmp / "missing.txt", "does not exist"),
+        (lambda tmp: write_corpus(tmp / "x", {"a.pdf": "pdf"}) / "a.pdf", "not an article file"),
+        (lambda tmp: write_corpus(tmp / "y", {"a.pdf": "pdf"}), "holds no articles"),
+    ],
+    ids=["missing", "foreign-file", "folder-without-articles"],
+)
+def test_add_refuses_what_it_cannot_add(fake_index: tuple[Path, Path], tmp_path: Path, fake_models, make, phrase: str):
+    corpus, root = fake_index
+    before = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*"))
+    result = invoke("add", str(make(tmp_path)), "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 2 and phrase in folded(result.stderr) and "Traceback" not in result.stderr, result.output
+    assert sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")) == before
+
+
+def test_add_of_a_file_already_in_the_corpus(fake_index: tuple[Path, Path], fake_models):
+    corpus, root = fake_index
+    result = invoke("add", str(corpus / "volcano.txt"), "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 2 and "already in the corpus" in folded(result.stderr)
+
+
+def test_sources_lists_the_articles(fake_index: tuple[Path, Path], fake_models):
+    corpus, root = fake_index
+    result = invoke("sources", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0, result.output
+    out = folded(result.stdout)
+    assert "Volcano Erupts Near Grindavik" in out and "3 articles, 9 sentences" in out
+    assert (corpus / "sport" / "final.txt").as_posix() in "".join(result.stdout.split()), "paths fold, and are never cut short"
+    result = invoke("sources", "--json", "--corpus", str(corpus), "--index", str(root))
+    rows = json_lines(result.stdout)
+    assert [r["path"] for r in rows] == [(corpus / p).as_posix() for p in ("budget.md", "sport/final.txt", "volcano.txt")]
+    assert sum(r["sentences"] for r in rows) == 9 and all(r["title"] for r in rows)
+    volcano = rows[2]
+    assert volcano["date"] == "2024-03-01" and "sha256" in volcano
+
+
+def test_sources_follows_the_corpus(fake_index: tuple[Path, Path], fake_models):
+    corpus, root = fake_index
+    (corpus / "volcano.txt").unlink()
+    result = invoke("sources", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0 and "Volcano" not in result.stdout and "out of date" in folded(result.stderr), result.output
+
+
+# ---------------------------------------------------------------- each format: add, change, delete, and the citations
+
+
+def _page(passengers: int) -> str:
+    return (
+        "<html><head><title>Zeppelin Lands | Harwick Herald</title>"
+        '<meta property="og:url" content="https://example.com/zeppelin"><meta property="og:site_name" content="Harwick Herald">'
+        '<meta name="author" content="Jane Doe"><meta property="article:published_time" content="2024-05-02T08:00:00Z"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/world'>World news menu</a></nav><article><h1>Zeppelin Lands</h1>"
+        f"<p>A zeppelin landed in the market square of Harwick on Sunday. It carried {passengers} passengers from the coast.</p>"
+        "<p>The crowd cheered as the crew tied the ship to the old church tower.</p></article>"
+        "<footer><p>Copyright 2024 Harwick Herald. Privacy policy.</p></footer></body></html>"
+    )
+
+
+def _record(passengers: int) -> str:
+    text = f"A zeppelin landed in the market square of Harwick on Sunday. It carried {passengers} passengers from the coast."
+    return json.dumps({"title": "Zeppelin Lands", "text": text, "url": "https://example.com/zeppelin", "source": "Harwick Herald"})
+
+
+OTHER_RECORD = json.dumps({"title": "Ferry Late", "text": "The ferry arrived three hours late on Monday."})
+FORMATS = {
+    "zeppelin.txt": lambda n: f"Zeppelin Lands\n\nA zeppelin landed in the market square of Harwick on Sunday. It carried {n} passengers from the coast.\n",
+    "zeppelin.md": lambda n: f"# Zeppelin Lands\n\nA zeppelin landed in the market square of Harwick on Sunday. It carried {n} passengers from the coast.\n",
+    "zeppelin.html": _page,
+    "feed.jsonl": lambda n: OTHER_RECORD + "\n" + _record(n) + "\n",
+}
+
+
+def _cited_text(corpus: Path, source: dict) -> str:
+    """What a citation's offsets point into, read the way its "offsets_into" says."""
+    from qa.corpus import parse_page
+
+    path = Path(source["path"])
+    kind = source.get("offsets_into")
+    if kind == "extracted_text":
+        parsed = parse_page(path.relative_to(corpus).as_posix(), path.read_bytes())
+        assert parsed is not None
+        return parsed.text
+    if kind == "record_text":
+        return json.loads(path.read_text(encoding="utf-8").splitlines()[source["line"] - 1])["text"]
+    return path.read_text(encoding="utf-8")
+
+
+def _ask_passengers(corpus: Path, root: Path) -> dict:
+    result = invoke("ask", "--json", "How many passengers did the zeppelin carry?", "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code in (0, 1), result.output
+    [data] = json_lines(result.stdout)
+    check_contract(data)
+    return data
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_each_format_added_changed_and_deleted(fake_index: tuple[Path, Path], tmp_path: Path, fake_models, name: str):
+    corpus, root = fake_index
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / name).write_text(FORMATS[name](57), encoding="utf-8")
+    result = invoke("add", str(inbox / name), "--corpus", str(corpus), "--index", str(root))
+    assert result.exit_code == 0, result.output
+
+    data = _ask_passengers(corpus, root)
+    top = data["evidence"][0]
+    assert "57 passengers" in top["text"]
+    [source] = [s for s in top["sources"] if s["path"] == (corpus / name).as_posix()]
+    assert _cited_text(corpus, source)[source["start"] : source["end"]] == top["text"], "the offsets point at the cited sentence"
+    if name.endswith(".html"):
+        assert source["offsets_into"] == "extracted_text" and source["url"] == "https://example.com/zeppelin"
+        assert source["title"] == "Zeppelin Lands" and source["outlet"] == "Harwick Herald"
+    elif name.endswith(".jsonl"):
+        assert source["offsets_into"] == "record_text" and source["line"] == 2 and source["url"] == "https://example.com/zeppelin"
+    else:
+        assert "offsets_into" not in source and source["line"] == 3
+
+    # Changed in place (the story was corrected): the new figure is cited, the old sentence never again.
+    (corpus / name).write_text(FORMATS[name](64), encoding="utf-8")
+    data = _ask_passengers(corpus, root)
+    assert "64 passengers" in data["evidence"][0]["text"]
+    assert not any("57 passengers" in e["text"] for e in data["evidence"])
+
+    # Deleted (for the export, the record's line): none of its sentences is found again.
+    if name.endswith(".jsonl"):
+        (corpus / name).write_text(OTHER_RECORD + "\n", encoding="utf-8")
+    else:
+        (corpus / name).unlink()
+    data = _ask_passengers(corpus, root)
+    assert not any("zeppelin" in e["text"].lower() for e in data["evidence"])
+    texts = [s.text for s in index_mod.load(root, preload_query_model=False).sentences]
+    assert not any("zeppelin" in t.lower() for t in texts)
+    if name.endswith(".jsonl"):
+        assert "The ferry arrived three hours late on Monday." in texts
+
+
+def test_citations_of_pages_and_records_say_what_their_offsets_index(fake_index: tuple[Path, Path], fake_models):
+    corpus, root = fake_index
+    (corpus / "zeppelin.html").write_text(_page(57), encoding="utf-8")
+    result = invoke("ask", "How many passengers did the zeppelin carry?", "--corpus", str(corpus), "--index", str(root))
+    out = folded(result.stdout)
+    assert "of the text extracted from the page" in out and "https://example.com/zeppelin" in out, out
+    (corpus / "zeppelin.html").unlink()
+    (corpus / "feed.jsonl").write_text(OTHER_RECORD + "\n" + _record(57) + "\n", encoding="utf-8")
+    result = invoke("ask", "How many passengers did the zeppelin carry?", "--corpus", str(corpus), "--index", str(root))
+    out = folded(result.stdout)
+    assert "line 2, chars" in out and "of the record's text" in out and (corpus / "feed.jsonl").as_posix() + ":2" in "".join(result.stdout.split()), out
 
 
 # ---------------------------------------------------------------- building and asking, in process with fake models

@@ -197,7 +197,7 @@ def test_answer_json_contract():
                 "score": 0.91,
                 "answer_span": [13, 22],
                 "sources": [
-                    {"path": "/data/news/sub/a.txt", "title": "Report A", "start": 10, "end": 33, "line": 3},
+                    {"path": "/data/news/sub/a.txt", "title": "Report A", "start": 10, "end": 33, "line": 3, "outlet": "Outlet", "date": "2025-10-26"},
                     {"path": "/data/news/b.md", "title": "Report B", "start": 0, "end": 23, "line": 1},
                 ],
             },
