@@ -2,7 +2,7 @@
 """The benchmark: qa's quality on public data (with an ablation), its peers side by side, and its
 speed and memory at scale, measured in one run on this machine.
 
-    python bench/run.py [--quick] [--only quality,peers,speed,scale] [--out DIR]
+    python bench/run.py [--quick] [--only quality,peers,speed,scale,incremental] [--out DIR]
     python bench/run.py --show bench/results/latest.json     # print the tables of a past run
 
 Prints the tables and writes DIR/latest.json (figures and the machine), DIR/latest.md (the tables
@@ -34,7 +34,7 @@ import benchlib  # noqa: E402
 import score  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bench"
-SECTIONS = ("quality", "peers", "speed", "scale")
+SECTIONS = ("quality", "peers", "speed", "scale", "incremental")
 PY = sys.executable
 
 
@@ -52,6 +52,8 @@ class Config:
         self.warm = 20 if quick else 200  # questions timed one at a time
         self.scale = [20_000] if quick else [10_000, 100_000, 1_000_000]
         self.scale_queries = 30 if quick else 200
+        # (articles in the index, articles added, sentences per article, stand-in models)
+        self.incremental = [(100, 10, 4, False)] if quick else [(10_000, 100, 8, False), (100_000, 100, 8, True)]
 
 
 # ----------------------------------------------------------------------------- data
@@ -300,6 +302,18 @@ def run_scale(cfg: Config, log) -> dict:
         )
         shutil.rmtree(folder, ignore_errors=True)
     return {"points": points}
+
+
+def run_incremental(cfg: Config, log) -> dict:
+    runs = []
+    for articles, added, sentences, stand_in in cfg.incremental:
+        folder = cfg.tmp / f"incremental-{articles}"
+        log(f"incremental: {added:,} articles added to {articles:,}{' (stand-in models)' if stand_in else ''} ...")
+        cmd = [PY, str(BENCH / "incremental.py"), "--articles", str(articles), "--add", str(added), "--sentences", str(sentences), "--dir", str(folder)]
+        measured = benchlib.measure(cmd + (["--stand-in"] if stand_in else []), env=benchlib.bench_env()).check(f"incremental {articles}")
+        runs.append({**measured.last_json(), "max_rss_mb": measured.max_rss_mb})
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"runs": runs}
 
 
 # ----------------------------------------------------------------------------- report
@@ -573,6 +587,36 @@ def tables(res: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                 rows,
             )
         )
+    incremental = res.get("incremental")
+    if incremental:
+        rows = []
+        for run in incremental["runs"]:
+            models = "stand-ins" if run["stand_in"] else "real"
+            for st in run["steps"]:
+                stages = st["stages_s"]
+                rows.append(
+                    [
+                        f"{run['articles']:,} + {run['added']:,}",
+                        models,
+                        st["step"],
+                        fmt(st["articles"]),
+                        fmt(st["embedded"]),
+                        fmt(st["seconds"], 1),
+                        fmt(stages.get("Reading articles"), 1),
+                        fmt(stages.get("Finding names and numbers"), 1),
+                        fmt(stages.get("Embedding sentences"), 1),
+                        fmt(stages.get("Writing the index"), 1),
+                        fmt(st["other_s"] + stages.get("Exporting the query model", 0.0), 1),
+                    ]
+                )
+        out.append(
+            (
+                "Incremental: qa.index.build after adding, changing and deleting articles (SQuAD sentences as articles; "
+                "tag and embed include loading their model; other: the old index loaded and checked, the query model)",
+                ["index", "models", "step", "articles", "embedded", "seconds", "read s", "tag s", "embed s", "write s", "other s"],
+                rows,
+            )
+        )
     return out
 
 
@@ -735,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
         res["speed"] = run_speed(cfg, main_ds, builds[main_ds.name], res.get("peers"), log)
     if "scale" in only:
         res["scale"] = run_scale(cfg, log)
+    if "incremental" in only:
+        res["incremental"] = run_incremental(cfg, log)
     res["seconds"] = time.perf_counter() - started
 
     out.mkdir(parents=True, exist_ok=True)

@@ -499,6 +499,8 @@ def _write(
 
             find_spans = spacy_spans
         untagged = [i for i, t in enumerate(tagged) if t is None]
+        if progress:
+            progress("Finding names and numbers", 0, len(untagged))  # the language model loads from here
         for i, found in zip(untagged, find_spans([texts[i] for i in untagged], progress=stage("Finding names and numbers")), strict=True):
             tagged[i] = found
     raw = [t or () for t in tagged]
@@ -508,6 +510,8 @@ def _write(
     dim = int(model.get("dim") or (old.dim if old is not None else 0))
     vectors = np.zeros((len(texts), dim), dtype=np.float32) if dim else None
     if new:
+        if progress:
+            progress("Embedding sentences", 0, len(new))  # the embedding model loads from here
         if embedder is None:
             embedder = embed.SentenceTransformerEmbedder(embed.model_dir())
         fresh = np.ascontiguousarray(embedder.encode([texts[i] for i in new], progress=stage("Embedding sentences")), dtype=np.float32)  # type: ignore[call-arg]
