@@ -622,3 +622,30 @@ def test_ask_invalid_utf8_argument_is_a_question_error(seed_index: SeedIndex):
     assert result.returncode == 2
     assert "Unexpected error" not in stderr
     assert "UTF-8" in stderr
+
+
+@pytest.mark.model
+def test_qa_add_with_the_real_models_embeds_only_the_new_article(seed_index: SeedIndex, tmp_path: Path):
+    corpus, root = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(seed_index.corpus, corpus)
+    shutil.copytree(seed_index.index, root)
+    page = tmp_path / "visit.html"
+    page.write_text(
+        "<html><head><title>Takaichi Visits Seoul | Example News</title>"
+        '<link rel="canonical" href="https://example.com/takaichi-seoul"></head><body><nav>Home · World · Sport</nav><article>'
+        "<p>Prime Minister Sanae Takaichi will visit Seoul on November 14 for talks with the South Korean president.</p>"
+        "<p>The two leaders are expected to discuss trade and security in the region.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    added = run_qa("add", str(page), "--corpus", str(corpus), "--index", str(root))
+    assert added.returncode == 0, added.stderr
+    assert "1 new or changed, 0 removed, 3 unchanged (2 sentences embedded)" in folded(added.stderr)
+    result = run_qa("ask", "--json", "When will Takaichi visit Seoul?", "--corpus", str(corpus), "--index", str(root))
+    assert result.returncode == 0, result.stderr
+    [data] = json_lines(result.stdout)
+    assert "November 14" in data["answer"]
+    [source] = data["evidence"][0]["sources"]
+    assert source["offsets_into"] == "extracted_text" and source["url"] == "https://example.com/takaichi-seoul"
+    # The seeds still answer as before.
+    result = run_qa("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
+    assert "237" in json_lines(result.stdout)[0]["evidence"][0]["text"]

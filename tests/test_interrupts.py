@@ -24,7 +24,7 @@ def _copy_index(seed_index: SeedIndex, tmp_path: Path) -> tuple[Path, Path]:
 
 def _start_build(corpus: Path, root: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [*QA, "build", "--corpus", str(corpus), "--index", str(root)],
+        [*QA, "build", "--full", "--corpus", str(corpus), "--index", str(root)],  # an up-to-date index would be left alone
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=qa_env(),
     )
 
