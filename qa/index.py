@@ -4,6 +4,7 @@ Layout of the index folder::
 
     CURRENT                 name of the active build folder (replaced atomically)
     .lock                   held while a build runs
+    .readers                held (shared) while a process loads a build folder: it is not removed meanwhile
     build-<id>/
         manifest.json       format, version, model, corpus fingerprint, counts, file checksums
         articles.jsonl      one article a line (path, title, date, url, hashes, ...)
@@ -169,6 +170,10 @@ def read_manifest(root: Path) -> dict[str, Any]:
     folder = active_folder(root)
     if folder is None:
         raise IndexMissingError(f"There is no index in {root}: build it with qa build.")
+    return _manifest_of(folder, root)
+
+
+def _manifest_of(folder: Path, root: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -450,10 +455,38 @@ def _clean_temporaries(root: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+READERS = ".readers"
+
+
+@contextmanager
+def reading(root: Path) -> Iterator[None]:
+    """Hold the index folder's readers lock (shared) while reading a build folder, so that no build removes it meanwhile."""
+    try:
+        handle = open(root / READERS, "a+")
+    except OSError:  # a read-only index folder: no build can remove anything there either
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)  # waits only while a build removes old build folders
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _remove_old_builds(root: Path, keep: set[str]) -> None:
-    for path in root.glob("build-*"):
-        if path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
+    """Remove the build folders no longer current, unless a reader is loading one (the next build removes them)."""
+    with open(root / READERS, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        try:
+            for path in root.glob("build-*"):
+                if path.name not in keep:
+                    shutil.rmtree(path, ignore_errors=True)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write(
@@ -601,12 +634,23 @@ def load(root: Path, preload_query_model: bool = True) -> Index:
 
     The query model (the slowest part to open) is opened on a thread meanwhile, unless told not to.
     """
+    with reading(root):
+        folder = active_folder(root)
+        if folder is None:
+            raise IndexMissingError(f"There is no index in {root}: build it with qa build.")
+        manifest = _manifest_of(folder, root)
+        loader = _Background(lambda: _open_query_model_of(root, folder)) if preload_query_model else None
+        return _load(folder, manifest, loader)
+
+
+def _open_query_model_of(root: Path, folder: Path) -> Embedder:
+    with reading(root):  # a build that finishes meanwhile leaves this folder in place
+        return _open_query_model(folder)
+
+
+def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) -> Index:
     import faiss
 
-    manifest = read_manifest(root)
-    folder = active_folder(root)
-    assert folder is not None
-    loader = _Background(lambda: _open_query_model(folder)) if preload_query_model else None
     for rel, info in manifest.get("files", {}).items():
         path = folder / rel
         if not path.is_file():

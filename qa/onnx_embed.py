@@ -142,6 +142,9 @@ def export_onnx(model_dir: Path, out_dir: Path) -> None:
         session = ort.InferenceSession(str(tmp_path), providers=["CPUExecutionProvider"])
         feeds = {i.name: check_inputs[INPUT_NAMES.index(i.name)].numpy() for i in session.get_inputs()}
         got = session.run([OUTPUT_NAME], feeds)[0]
+    except OSError:  # a full disk or an unwritable folder, not a fault of the model: the index says so
+        tmp_path.unlink(missing_ok=True)
+        raise
     except Exception as exc:
         tmp_path.unlink(missing_ok=True)
         raise _model_error(f"ONNX export of {model_dir} failed: {exc}") from exc

@@ -630,3 +630,17 @@ def test_the_tagger_labels_are_kept_so_that_names_are_voted_again(tiny_corpus: P
     (corpus / "b.txt").unlink()
     fake_build(corpus, root, find_spans=tagger)
     assert label() == ["ORG"], "the tagger's own label again once the votes are gone"
+
+
+def test_a_build_leaves_the_folder_a_reader_is_loading(fake_index: tuple[Path, Path]):
+    """A process that read CURRENT just before a build switched it in keeps its build folder to load."""
+    corpus, root = fake_index
+    old = build_folder(root)
+    with index_mod.reading(root):
+        (corpus / "late.txt").write_text(LATE, encoding="utf-8")
+        new = fake_build(corpus, root).folder
+        assert build_folder(root) == new and old.is_dir(), "not removed while a reader holds it"
+        assert [s.text for s in index_mod._load(old, index_mod._manifest_of(old, root), None).sentences]
+    (corpus / "late.txt").unlink()
+    newest = fake_build(corpus, root).folder
+    assert builds(root) == [newest.name], "removed by the next build once no reader holds it"

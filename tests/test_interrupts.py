@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -71,14 +72,101 @@ def test_a_killed_build_leaves_the_old_index_working_and_is_cleaned_up_next_time
     assert len(list(root.glob("build-*"))) == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
-def test_a_read_only_index_still_answers(seed_index: SeedIndex, tmp_path: Path):
-    corpus, root = _copy_index(seed_index, tmp_path)
-    for path in [root, *root.rglob("*")]:
-        path.chmod(0o555 if path.is_dir() else 0o444)
-    try:
-        answer = run_qa("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
-        assert answer.returncode == 0, answer.stderr
-    finally:
-        for path in [root, *root.rglob("*")]:
+def _read_only_runner(tmp_path: Path, *folders: Path):
+    """A run_qa for which ``folders`` are read-only, for real: file modes, or (for root, whom modes do not stop)
+    read-only bind mounts in a private mount namespace."""
+    if os.geteuid() != 0:
+        for folder in folders:
+            for path in [folder, *folder.rglob("*")]:
+                path.chmod(0o555 if path.is_dir() else 0o444)
+        return lambda *args: run_qa(*args)
+    script = "".join(f'mount --bind "{f}" "{f}" && mount -o remount,bind,ro "{f}" && ' for f in folders) + 'exec "$@"'
+    probe = subprocess.run(["unshare", "-r", "-m", "sh", "-c", script + " 2>/dev/null", "sh", "touch", str(folders[0] / "probe")], capture_output=True)
+    if probe.returncode == 0 or shutil.which("unshare") is None:
+        pytest.skip("no private read-only mounts here (unshare -r -m)")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["unshare", "-r", "-m", "sh", "-c", script, "sh", *QA, *args],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8", env=qa_env(), timeout=300,
+        )
+
+    return run
+
+
+def _restore(*folders: Path) -> None:
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_a_read_only_index_still_answers_and_building_says_why_it_cannot(seed_index: SeedIndex, tmp_path: Path):
+    corpus, root = _copy_index(seed_index, tmp_path)
+    (corpus / "late.txt").write_text("Late News\n\nA late ferry left the harbour at midnight.\n", encoding="utf-8")  # the index is stale
+    before = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    run = _read_only_runner(tmp_path, root, corpus)
+    try:
+        answer = run("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
+        assert answer.returncode == 0, answer.stderr
+        assert "237" in answer.stdout and "answering from the old one" in " ".join(answer.stderr.split())
+        built = run("build", "--corpus", str(corpus), "--index", str(root))
+        assert built.returncode == 2 and "Cannot write the index" in built.stderr and "Traceback" not in built.stderr, built.stderr
+        added = run("add", str(seed_index.corpus / next(p.name for p in seed_index.corpus.iterdir())), "--corpus", str(tmp_path), "--index", str(root))
+        assert added.returncode == 2 and "Traceback" not in added.stderr, added.stderr
+    finally:
+        _restore(root, corpus)
+    assert {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def _limited_file_size(limit: int):
+    """A child process whose writes past ``limit`` bytes fail (EFBIG), as on a full disk (Python ignores SIGXFSZ)."""
+    import resource
+
+    def limit_writes() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_writes
+
+
+def test_a_build_that_runs_out_of_space_keeps_the_old_index(seed_index: SeedIndex, tmp_path: Path):
+    corpus, root = _copy_index(seed_index, tmp_path)
+    before = (root / "CURRENT").read_text()
+    # A few MB: enough for the sentences and vectors of the seeds, not for the exported query model.
+    result = subprocess.run(
+        [*QA, "build", "--full", "--corpus", str(corpus), "--index", str(root)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=qa_env(), timeout=300, preexec_fn=_limited_file_size(4 * 2**20),
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Cannot write the index" in result.stderr and "free some space" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert (root / "CURRENT").read_text() == before
+    assert not list(root.glob(".tmp-*")), "the failed build left its temporary folder"
+    answer = run_qa("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
+    assert answer.returncode == 0 and "237" in answer.stdout, answer.stderr
+
+
+def test_a_chat_keeps_answering_while_a_build_replaces_its_index(seed_index: SeedIndex, tmp_path: Path):
+    corpus, root = _copy_index(seed_index, tmp_path)
+    chat = subprocess.Popen(
+        [*QA, "chat", "--json", "--corpus", str(corpus), "--index", str(root)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=qa_env(),
+    )
+    try:
+        assert chat.stdin is not None and chat.stdout is not None
+        chat.stdin.write("How many votes did Takaichi get?\n")
+        chat.stdin.flush()
+        first = json.loads(chat.stdout.readline())
+        old = (root / "CURRENT").read_text()
+        (corpus / "late.txt").write_text("Late News\n\nA late ferry left the harbour at midnight.\n", encoding="utf-8")
+        built = run_qa("build", "--corpus", str(corpus), "--index", str(root))
+        assert built.returncode == 0, built.stderr
+        assert (root / "CURRENT").read_text() != old
+        chat.stdin.write("And Noda?\n")
+        chat.stdin.flush()
+        second = json.loads(chat.stdout.readline())
+        _, stderr = chat.communicate(timeout=120)
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+    assert chat.returncode == 0, stderr
+    assert "237" in first["evidence"][0]["text"] and "149" in second["evidence"][0]["text"]
