@@ -170,3 +170,18 @@ def test_a_chat_keeps_answering_while_a_build_replaces_its_index(seed_index: See
             chat.kill()
     assert chat.returncode == 0, stderr
     assert "237" in first["evidence"][0]["text"] and "149" in second["evidence"][0]["text"]
+
+
+def test_two_builds_at_once_take_turns(seed_index: SeedIndex, tmp_path: Path):
+    corpus, root = _copy_index(seed_index, tmp_path)
+    first = _start_build(corpus, root)
+    _wait_for_temporary(root, first)
+    second = _start_build(corpus, root)
+    _, first_err = first.communicate(timeout=300)
+    _, second_err = second.communicate(timeout=300)
+    assert first.returncode == 0, first_err
+    assert second.returncode == 0, second_err
+    assert "Another qa process is building the index" in " ".join(second_err.split()) and "waiting" in second_err
+    assert len(list(root.glob("build-*"))) == 1 and not list(root.glob(".tmp-*"))
+    answer = run_qa("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
+    assert answer.returncode == 0 and "237" in answer.stdout, answer.stderr
