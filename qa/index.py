@@ -11,7 +11,8 @@ Layout of the index folder::
         sentences.jsonl     row i = FAISS id i: article, paragraph, offsets, line, text, spans
                             ([start, end, label], or [start, end, label, tagger's label] where
                             the corpus-wide vote changed it)
-        dense.faiss         normalized sentence embeddings, inner product = cosine
+        dense.faiss         normalized sentence embeddings, inner product = cosine: exact below
+                            50k sentences, an inverted file (IVF) above (qa.dense)
         lexical/            bm25s index (JSON + .npy, no pickle)
         query-model/        ONNX copy of the embedding model for fast queries (optional)
 
@@ -508,6 +509,7 @@ def _write(
     import numpy as np
 
     from qa import __version__, embed, text
+    from qa import dense as dense_index
     from qa.nlp import consistent_labels
 
     def stage(name: str) -> Callable[[int, int], None] | None:
@@ -561,9 +563,11 @@ def _write(
     reused = [i for i, r in enumerate(old_rows) if r >= 0]
     if reused and old is not None:
         vectors[reused] = old.vectors(np.asarray([old_rows[i] for i in reused], dtype=np.int64))
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    dense.add(vectors)
+    dense = dense_index.make(vectors)  # exact while small, an inverted file from 50k sentences
     faiss.write_index(dense, str(folder / "dense.faiss"))
+    dense_info = dense_index.describe(dense)
+    dim = int(vectors.shape[1])
+    del dense, vectors  # about 3 GB at 1M sentences, no longer needed for the lexical index
 
     lexical = bm25s.BM25()
     # A sentence is matched with its article's title as well: the title says what "she" or "the visit" is about.
@@ -579,7 +583,7 @@ def _write(
             spans = [[p.start, p.end, p.label] if p.label == q.label else [p.start, p.end, p.label, q.label] for p, q in zip(s.spans, r, strict=True)]
             handle.write(json.dumps([s.article, s.paragraph, s.start, s.end, s.line, s.text, spans], ensure_ascii=False) + "\n")
 
-    record = {**model, "dim": int(vectors.shape[1])}
+    record = {**model, "dim": dim}
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
@@ -591,6 +595,7 @@ def _write(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "qa_version": __version__,
         "model": record,
+        "dense": dense_info,
         "corpus": str(corpus_dir),
         "corpus_fingerprint": fingerprint(articles),
         "counts": {"articles": len(articles), "sentences": len(sentences), "skipped_files": sum(1 for f in files_seen if f.get("reason"))},
@@ -651,6 +656,8 @@ def _open_query_model_of(root: Path, folder: Path) -> Embedder:
 def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) -> Index:
     import faiss
 
+    from qa import dense as dense_index
+
     for rel, info in manifest.get("files", {}).items():
         path = folder / rel
         if not path.is_file():
@@ -666,7 +673,7 @@ def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) ->
             sentences.append(Sentence(r[0], r[1], r[2], r[3], r[4], r[5], spans))
             if any(len(p) > 3 for p in r[6]):
                 tagged[row] = tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in r[6])
-        dense = faiss.read_index(str(folder / "dense.faiss"))
+        dense = dense_index.prepare(faiss.read_index(str(folder / "dense.faiss")), manifest.get("dense"))
         lexical = LexicalIndex(folder / "lexical")
     except (OSError, ValueError, TypeError, IndexError, KeyError, RuntimeError) as err:
         raise IndexCorruptError(f"The index in {folder} cannot be read ({type(err).__name__}): rebuild it with qa build.") from err

@@ -644,3 +644,21 @@ def test_a_build_leaves_the_folder_a_reader_is_loading(fake_index: tuple[Path, P
     (corpus / "late.txt").unlink()
     newest = fake_build(corpus, root).folder
     assert builds(root) == [newest.name], "removed by the next build once no reader holds it"
+
+
+def test_a_large_corpus_gets_an_inverted_file_that_updates_like_the_flat_index(tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Above qa.dense.EXACT_BELOW sentences the dense index is approximate (IVF); incremental builds take its vectors over."""
+    from qa import dense
+
+    monkeypatch.setattr(dense, "EXACT_BELOW", 5)
+    root = tmp_path / "index"
+    fake_build(tiny_corpus, root)
+    loaded = index_mod.load(root, preload_query_model=False)
+    assert loaded.manifest["dense"]["kind"] == dense.KIND_IVF and loaded.manifest["dense"]["ntotal"] == len(loaded.sentences)
+    np.testing.assert_allclose(loaded.vectors(np.arange(len(loaded.sentences))), HashEmbedder().encode([s.text for s in loaded.sentences]), atol=1e-6)
+    (tiny_corpus / "late.txt").write_text(LATE, encoding="utf-8")
+    embedder = CountingEmbedder()
+    fake_build(tiny_corpus, root, embedder=embedder)
+    assert len(embedder.seen) == 2
+    fake_build(tiny_corpus, tmp_path / "scratch")
+    assert comparable(root) == comparable(tmp_path / "scratch")
