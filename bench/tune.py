@@ -1,11 +1,12 @@
 """Error analysis and calibration in one process: the signals behind each answer, and a logistic
 fit of the confidence model on a labelled question file (answerable and unanswerable questions).
 
-    python bench/tune.py QUESTIONS.jsonl --corpus DIR --index DIR [--fit] [--limit N]
+    python bench/tune.py QUESTIONS.jsonl --corpus DIR --index DIR [--fit [--signals a,b,...]] [--limit N]
 
 Prints R@1 and short-answer accuracy, the AUROC of each signal, and with --fit the weights of a
 logistic regression of "answerable" on the signals (to be copied into qa.answer.Tuning by hand,
-once, from public data — never fitted on the questions it is judged on).
+once, from public data — never fitted on the questions it is judged on). The bias to copy is the one
+printed for keeping 95% of answerable questions: the fitted bias moved so that 0.5 keeps them.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def main() -> None:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--limit", "--sample", type=int, default=0, help="a random sample of this many questions (see --seed)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--signals", default="", help="comma-separated signals to fit on (default: all)")
@@ -117,7 +118,8 @@ def main() -> None:
             print("fit: " + ", ".join(f"{n} {v:+.3f}" for n, v in zip(chosen + ["bias"], w, strict=True)) + f"; AUROC {auroc(z, y):.3f}")
             for target in (0.90, 0.95):
                 cut = np.quantile(z[y == 1], 1 - target)
-                print(f"  keeping {target:.0%} of answerable: declines {np.mean(z[y == 0] < cut):.3f} of unanswerable (z cut {cut:+.3f})")
+                print(f"  keeping {target:.0%} of answerable: declines {np.mean(z[y == 0] < cut):.3f} of unanswerable "
+                      f"(z cut {cut:+.3f}; Tuning.bias {w[-1] - cut:+.3f})")
 
 
 if __name__ == "__main__":

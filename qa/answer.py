@@ -80,15 +80,21 @@ class Tuning:
     merge_cosine: float = 0.82  # sentences this alike are one piece of evidence
     top_bonus: float = 1.5  # weight of answers found in the best evidence over those found deeper
     # confidence = sigmoid(bias + sum of weight * signal): a logistic regression of "the articles answer"
-    # fitted once on the public SQuAD 2.0 dev half (bench/tune.py --fit), the bias then moved so that
-    # 0.5 keeps 95% of the answerable questions there.
+    # fitted once on the public SQuAD 2.0 dev half (bench/tune.py --fit --signals <these names>), the bias
+    # then moved so that 0.5 keeps 95% of the answerable questions there (the "Tuning.bias" tune.py prints).
     weights: tuple[tuple[str, float], ...] = (
-        ("cosine", 3.568),
-        ("coverage_answer", 0.359),
-        ("support", 0.760),
-        ("missing", -0.476),
+        ("cosine", 5.222),
+        ("coverage_answer", -0.055),
+        ("support", 0.942),
+        ("margin", -0.575),
+        ("missing", 0.081),
+        ("constraint", 0.849),  # the question's rarest words stand in the answer's own sentence
+        ("names", 0.104),  # and so do the names it asks about
+        ("lexical", 0.371),
+        ("dense_rank", -2.935),  # with the cosine: the best dense match anywhere, not just the top's
+        ("negation", -2.818),  # a negated question, a sentence that is not
     )
-    bias: float = -1.570
+    bias: float = -0.334
     threshold: float = 0.5
 
 
@@ -151,6 +157,7 @@ class _Group:
     score: float
     cosine: float
     vector: np.ndarray
+    lexical: float = 0.0  # BM25 of the first sentence, divided by the question's best
 
 
 @dataclass
@@ -186,6 +193,10 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
         # The evidence that holds the answer comes first.
         holding = [g for g in groups if any(r in candidate.spans for r in g.rows)]
         groups = holding + [g for g in groups if g not in holding]
+    # The sentence that holds the answer (or, without a short answer, the best one): the words that narrow
+    # the question ("upper" house, "Ishiba", "Malaysia") must stand there, not just somewhere in the passage.
+    row = next((r for r in groups[0].rows if candidate is not None and r in candidate.spans), groups[0].rows[0])
+    own = _sentence_terms(index, row)
     signals = {
         "cosine": best.cosine,
         "coverage": coverage,
@@ -196,6 +207,13 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
         "tied": candidate.tied if candidate is not None else 1.0,
         "margin": best.score - groups[1].score if len(groups) > 1 else best.score,
         "missing": _missing(index, groups[0].rows[0], question.terms, idf),
+        "constraint": _constraint(question.terms, own, idf),
+        "names": _share(question.names, own) if question.names else 1.0,
+        "lexical": groups[0].lexical,
+        "dense_rank": best.cosine / max(g.cosine for g in groups) if best.cosine > 0 else 0.0,
+        # A typed question that is negated ("which ... did not ...") asks the opposite of a sentence that is not;
+        # a why-question's answer (a cause) need not repeat its negation.
+        "negation": _negation(question.text, index.sentences[row].text) if question.kind else 0.0,
     }
     return Assessment(groups, candidate, signals)
 
@@ -235,7 +253,7 @@ def _merge(index: Index, hits: list[Hit], threshold: float) -> list[_Group]:
                 group.rows.append(hit.sentence)
                 break
         else:
-            groups.append(_Group([hit.sentence], hit.score, hit.dense, vector))
+            groups.append(_Group([hit.sentence], hit.score, hit.dense, vector, hit.lexical))
     return groups
 
 
@@ -270,6 +288,34 @@ def _coverage(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, flo
     total = sum(idf[t] for t in terms)
     got = sum(idf[t] * (1.0 if t in found else 0.7 if t in near else 0.6 * _partial(t, found)) for t in terms)
     return got / total if total else 0.0
+
+
+def _share(terms: tuple[str, ...], found: set[str]) -> float:
+    """Share of the terms that the words hold, a part of a word counting too."""
+    if not terms:
+        return 0.0
+    return sum(1 for t in terms if t in found or _partial(t, found)) / len(terms)
+
+
+def _constraint(terms: tuple[str, ...], found: set[str], idf: dict[str, float]) -> float:
+    """1 less the weight (idf) of the rarest question word absent from the answer's sentence, over the rarest's.
+
+    1 when the sentence holds every word; 0 when it lacks the question's rarest ("upper" in "how many votes
+    in the upper house?" asked of a sentence about the lower house).
+    """
+    if not terms:
+        return 1.0
+    top = max(idf[t] for t in terms)
+    absent = max((idf[t] for t in terms if t not in found and not _partial(t, found)), default=0.0)
+    return 1.0 - absent / top if top > 0 else 1.0
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot)\b|n[’']t\b", re.I)
+
+
+def _negation(question: str, sentence: str) -> float:
+    """1 when the question is negated ("which is not ...") and the sentence is not: it then says the opposite."""
+    return 1.0 if _NEGATION.search(question) and not _NEGATION.search(sentence) else 0.0
 
 
 def _window_terms(index: Index, row: int, reach: int = 2) -> set[str]:

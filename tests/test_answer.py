@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -235,3 +236,44 @@ def test_a_possessor_is_not_whom_the_question_is_about():
     assert question.possessors == ("takaichi",)
     assert "takaichi" not in question.names
     assert analyze("How many votes did Noda get?").names == ("noda",)
+
+
+def test_the_rarest_question_word_must_stand_in_the_answers_own_sentence():
+    from qa.answer import _constraint
+
+    question = analyze("How many votes did Takaichi receive in the upper house?")
+    idf = {t: 1.0 for t in question.terms} | {"upper": 3.0, "takaichi": 2.0}
+    said = set(text.terms("Takaichi received 237 votes in the lower house."))
+    assert _constraint(question.terms, said, idf) == 0.0  # "upper", the rarest, is not there
+    assert _constraint(question.terms, said | {"upper"}, idf) == 1.0
+    assert _constraint(question.terms, said - {"takaichi"} | {"upper"}, idf) == pytest.approx(1 / 3)
+
+
+def test_names_of_the_question_are_counted_in_the_answers_sentence():
+    from qa.answer import _share
+
+    question = analyze("Who is the prime minister of Malaysia?")
+    assert question.names == ("malaysia",)
+    assert _share(question.names, set(text.terms("Takaichi became Japan's first female prime minister."))) == 0.0
+    assert _share(question.names, set(text.terms("Anwar is the prime minister of Malaysia."))) == 1.0
+
+
+def test_a_negated_question_against_a_sentence_that_is_not():
+    from qa.answer import _negation
+
+    assert _negation("Which country did not sign the treaty?", "France and Spain signed the treaty.") == 1.0
+    assert _negation("Which country didn't sign the treaty?", "Spain did not sign the treaty.") == 0.0
+    assert _negation("Which country signed the treaty?", "France and Spain signed the treaty.") == 0.0
+
+
+def test_every_weighted_signal_is_measured(tiny_bot: Bot):
+    from qa.answer import Tuning, assess
+    from qa.retrieve import search
+
+    loaded = tiny_bot.index
+    for question in ("How many votes did Takaichi receive in the upper house?", "Why did Trump visit Japan?"):
+        q = analyze(question)
+        vector = loaded.query_embedder().encode([q.text])[0]
+        found = assess(loaded, q, search(loaded, vector, q.text, k=30))
+        assert {name for name, _ in Tuning().weights} <= set(found.signals)
+        assert all(math.isfinite(v) for v in found.signals.values())
