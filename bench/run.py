@@ -54,7 +54,7 @@ class Config:
         self.scale_queries = 30 if quick else 200
         self.scale_dense = not quick  # realistic vectors: the real model embeds ~10k sentences first (minutes)
         # (articles in the index, articles added, sentences per article, stand-in models)
-        self.incremental = [(100, 10, 4, False)] if quick else [(10_000, 100, 5, False), (100_000, 100, 5, True)]
+        self.incremental = [(100, 10, 4, False)] if quick else [(10_000, 100, 3, False), (100_000, 100, 3, True)]
 
 
 # ----------------------------------------------------------------------------- data
