@@ -100,8 +100,9 @@ def test_ask_help_documents_the_exit_codes():
         ("who\x00 won?", "control characters"),
         ("???", "no words"),
         ("a" * 1001, "1,001 characters"),
+        ("why " * 25_600, "102,399 characters"),  # 100 KB
     ],
-    ids=["empty", "whitespace", "escape", "bell", "nul", "no-words", "too-long"],
+    ids=["empty", "whitespace", "escape", "bell", "nul", "no-words", "too-long", "100-kb"],
 )
 def test_bad_questions_in_process(tmp_path: Path, question: str, phrase: str):
     result = invoke("ask", question, "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "index"))
