@@ -127,6 +127,26 @@ def test_matches_sentence_transformers(embedder: OnnxEmbedder, st_model) -> None
     assert cos.min() >= 0.999, f"cosine {cos[worst]:.5f} for {sentences[worst][:80]!r}"
 
 
+@pytest.mark.parametrize("bf16", [False, True])
+def test_the_builds_vectors_match_the_question_model(embedder: OnnxEmbedder, model_dir: Path, bf16: bool) -> None:
+    """The index is embedded through torch (bfloat16 products where the CPU has AMX) and questions
+    through the ONNX copy: the two must agree, or retrieval would drift."""
+    from qa.embed import SentenceTransformerEmbedder, bf16_matmul
+
+    if bf16 and not bf16_matmul():
+        pytest.skip("no AMX here: the build embeds in float32")
+    sentences = varied_sentences(120, seed=5)
+    built = SentenceTransformerEmbedder(model_dir, bf16=bf16).encode(sentences)
+    asked = embedder.encode(sentences)
+    assert built.dtype == np.float32 and built.shape == asked.shape
+    np.testing.assert_allclose(np.linalg.norm(built, axis=1), 1.0, atol=1e-5)
+    cos = (built * asked).sum(axis=1)
+    worst = int(np.argmin(cos))
+    assert cos.min() >= 0.999, f"cosine {cos[worst]:.5f} for {sentences[worst][:80]!r}"
+    # Each sentence's own vector is still its nearest neighbour among the others'.
+    assert ((asked @ built.T).argmax(axis=1) == np.arange(len(sentences))).mean() >= 0.95
+
+
 def test_batch_size_does_not_change_results(embedder: OnnxEmbedder) -> None:
     sentences = varied_sentences(60, seed=3)
     one = np.vstack([embedder.encode([s]) for s in sentences])
