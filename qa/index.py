@@ -528,33 +528,44 @@ def _write(
     texts = [s.text for s in sentences]
     new = [i for i, r in enumerate(old_rows) if r < 0]
 
-    if any(t is None for t in tagged):
-        if find_spans is None:
-            from qa.nlp import find_spans as spacy_spans
+    untagged = [i for i, t in enumerate(tagged) if t is None]
+    background = None
+    if untagged and find_spans is None:
+        from qa.nlp import SpansInBackground
 
-            find_spans = spacy_spans
-        untagged = [i for i, t in enumerate(tagged) if t is None]
-        if progress:
-            progress("Finding names and numbers", 0, len(untagged))  # the language model loads from here
-        for i, found in zip(untagged, find_spans([texts[i] for i in untagged], progress=stage("Finding names and numbers")), strict=True):
-            tagged[i] = found
+        # spaCy tags in a child process on one core while this one embeds on the other.
+        background = SpansInBackground([texts[i] for i in untagged])
+    try:
+        dim = int(model.get("dim") or (old.dim if old is not None else 0))
+        vectors = np.zeros((len(texts), dim), dtype=np.float32) if dim else None
+        if new:
+            if progress:
+                progress("Embedding sentences", 0, len(new))  # the embedding model loads from here
+            if embedder is None:
+                embedder = embed.SentenceTransformerEmbedder(embed.model_dir())
+            fresh = np.ascontiguousarray(embedder.encode([texts[i] for i in new], progress=stage("Embedding sentences")), dtype=np.float32)  # type: ignore[call-arg]
+            if fresh.shape != (len(new), embedder.dim):
+                raise ModelError(f"The embedder returned vectors of shape {fresh.shape} for {len(new)} sentences.")
+            if vectors is None or vectors.shape[1] != embedder.dim:
+                vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+            vectors[new] = fresh
+        if untagged:
+            if progress:
+                progress("Finding names and numbers", 0, len(untagged))  # the language model loads from here
+            if background is not None:
+                found_spans = background.result(progress=stage("Finding names and numbers"))
+            else:
+                assert find_spans is not None
+                found_spans = find_spans([texts[i] for i in untagged], progress=stage("Finding names and numbers"))
+            for i, found in zip(untagged, found_spans, strict=True):
+                tagged[i] = found
+    finally:
+        if background is not None:
+            background.close()
     raw = [t or () for t in tagged]
     voted = consistent_labels(texts, raw)  # one label per name across the whole corpus, old and new
     sentences = [Sentence(s.article, s.paragraph, s.start, s.end, s.line, s.text, v) for s, v in zip(sentences, voted, strict=True)]
 
-    dim = int(model.get("dim") or (old.dim if old is not None else 0))
-    vectors = np.zeros((len(texts), dim), dtype=np.float32) if dim else None
-    if new:
-        if progress:
-            progress("Embedding sentences", 0, len(new))  # the embedding model loads from here
-        if embedder is None:
-            embedder = embed.SentenceTransformerEmbedder(embed.model_dir())
-        fresh = np.ascontiguousarray(embedder.encode([texts[i] for i in new], progress=stage("Embedding sentences")), dtype=np.float32)  # type: ignore[call-arg]
-        if fresh.shape != (len(new), embedder.dim):
-            raise ModelError(f"The embedder returned vectors of shape {fresh.shape} for {len(new)} sentences.")
-        if vectors is None or vectors.shape[1] != embedder.dim:
-            vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-        vectors[new] = fresh
     assert vectors is not None
     if export_query_model and "sha256" in model:
         _query_model(folder, old, model, stage("Exporting the query model"))
