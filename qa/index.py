@@ -32,7 +32,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -64,10 +64,10 @@ class Index:
     folder: Path
     manifest: dict[str, Any]
     articles: list[Article]
-    sentences: list[Sentence]
+    sentences: Sequence[Sentence]
     dense: Any  # faiss.Index
     lexical: LexicalIndex
-    tagged: dict[int, tuple[Span, ...]] = field(default_factory=dict, repr=False)  # rows whose spans the vote relabelled: the tagger's spans
+    tagged: Mapping[int, tuple[Span, ...]] = field(default_factory=dict, repr=False)  # rows whose spans the vote relabelled: the tagger's spans
     _embedder: Any = field(default=None, repr=False)
     _loader: _Background | None = field(default=None, repr=False)
 
@@ -677,13 +677,10 @@ def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) ->
             raise IndexCorruptError(f"The index file {rel} is damaged (it does not match its checksum): rebuild the index with qa build.")
     try:
         articles = [Article(**json.loads(line)) for line in _read_lines(folder / "articles.jsonl")]
-        sentences = []
-        tagged: dict[int, tuple[Span, ...]] = {}
-        for row, r in enumerate(json.loads(line) for line in _read_lines(folder / "sentences.jsonl")):
-            spans = tuple(Span(p[0], p[1], p[2]) for p in r[6])
-            sentences.append(Sentence(r[0], r[1], r[2], r[3], r[4], r[5], spans))
-            if any(len(p) > 3 for p in r[6]):
-                tagged[row] = tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in r[6])
+        rows = [json.loads(line) for line in _read_lines(folder / "sentences.jsonl")]
+        if any(type(r) is not list or len(r) != 7 or type(r[0]) is not int or not 0 <= r[0] < len(articles) or type(r[6]) is not list for r in rows):
+            raise IndexCorruptError(f"The sentence table in {folder} is not what this version of qa writes: rebuild the index with qa build.")
+        sentences = SentenceTable(rows)
         dense = dense_index.prepare(faiss.read_index(str(folder / "dense.faiss")), manifest.get("dense"))
         lexical = LexicalIndex(folder / "lexical")
     except (OSError, ValueError, TypeError, IndexError, KeyError, RuntimeError) as err:
@@ -691,10 +688,72 @@ def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) ->
     counts = manifest["counts"]
     if len(articles) != counts["articles"] or len(sentences) != counts["sentences"] or dense.ntotal != len(sentences) or lexical.num_docs != len(sentences) or dense.d != manifest["model"]["dim"]:
         raise IndexCorruptError(f"The index files in {folder} do not match each other: rebuild the index with qa build.")
-    if any(not 0 <= s.article < len(articles) for s in sentences):
-        raise IndexCorruptError(f"The sentence table in {folder} names unknown articles: rebuild the index with qa build.")
+    tagged = TaggerSpans(rows)
     return Index(folder, manifest, articles, sentences, dense, lexical, tagged, _loader=loader)
 
 
 def _read_lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class SentenceTable(Sequence[Sentence]):
+    """The rows of sentences.jsonl, each made a Sentence the first time it is used.
+
+    A question reads a few dozen sentences; parsing the spans of all of them (ten per sentence)
+    would cost a cold ``ask`` more than its search.
+    """
+
+    def __init__(self, rows: list[list[Any]]) -> None:
+        self._rows = rows
+        self._made: list[Sentence | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _make(self, i: int) -> Sentence:
+        made = self._made[i]
+        if made is None:
+            r = self._rows[i]
+            try:
+                made = Sentence(r[0], r[1], r[2], r[3], r[4], r[5], tuple(Span(p[0], p[1], p[2]) for p in r[6]))
+            except (TypeError, IndexError, KeyError) as err:
+                raise IndexCorruptError(f"Sentence {i} of the index cannot be read ({type(err).__name__}): rebuild it with qa build --full.") from err
+            self._made[i] = made
+        return made
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._make(j) for j in range(*i.indices(len(self._rows)))]
+        if i < 0:
+            i += len(self._rows)
+        if not 0 <= i < len(self._rows):
+            raise IndexError(i)
+        return self._make(i)
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return (self._make(i) for i in range(len(self._rows)))
+
+
+class TaggerSpans(Mapping[int, tuple[Span, ...]]):
+    """Rows whose spans the corpus-wide vote relabelled, with the tagger's own labels (read by builds only)."""
+
+    def __init__(self, rows: list[list[Any]]) -> None:
+        self._rows = rows
+        self._which: list[int] | None = None
+
+    def _rows_relabelled(self) -> list[int]:
+        if self._which is None:
+            self._which = [i for i, r in enumerate(self._rows) if any(len(p) > 3 for p in r[6])]
+        return self._which
+
+    def __getitem__(self, row: int) -> tuple[Span, ...]:
+        spans = self._rows[row][6] if 0 <= row < len(self._rows) else []
+        if not any(len(p) > 3 for p in spans):
+            raise KeyError(row)
+        return tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in spans)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows_relabelled())
+
+    def __len__(self) -> int:
+        return len(self._rows_relabelled())
