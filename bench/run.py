@@ -244,6 +244,8 @@ def run_speed(cfg: Config, ds: Dataset, build: dict, peers: dict | None, log) ->
     commands = {
         "qa ask (cold)": ([PY, "-m", "qa", "ask", "--json", question, "--corpus", str(ds.corpus), "--index", str(ds.index)], (0, 1)),
         'python -c "import sentence_transformers"': ([PY, "-c", "import sentence_transformers"], (0,)),
+        "qa --help": ([PY, "-m", "qa", "--help"], (0,)),
+        "qa ask --help": ([PY, "-m", "qa", "ask", "--help"], (0,)),
     }
     for kind, row in ((peers or {}).get("peers") or {}).items():
         if "dir" in row:
@@ -281,6 +283,31 @@ def run_speed(cfg: Config, ds: Dataset, build: dict, peers: dict | None, log) ->
         "warm": {**warm.last_json(), "peak_rss_mb": warm.max_rss_mb},
         "build": build,
     }
+
+
+def speed_targets(speed: dict, dense: dict) -> list[list[str]]:
+    """The speed issue's targets that this run measures, each beside its figure."""
+    cold, warm, build = speed.get("cold", {}), speed.get("warm", {}), speed.get("build") or {}
+    rows: list[list[str]] = []
+
+    def row(target: str, value: float | None, ok: bool | None, digits: int = 2, unit: str = "") -> None:
+        rows.append([target, "–" if value is None else fmt(value, digits) + unit, "–" if ok is None else ("met" if ok else "missed")])
+
+    ask = (cold.get("qa ask (cold)") or {}).get("median_s")
+    row("qa ask, cold, median ≤ 1.0 s", ask, None if ask is None else ask <= 1.0, unit=" s")
+    st = (cold.get("dense (cold query)") or {}).get("median_s")
+    times = benchlib.ratio(st, ask) if st and ask else None
+    row("… ≥ 6× faster than the same question through sentence-transformers (dense peer, cold)", times, None if times is None else times >= 6, 1, "×")
+    for name in ("qa --help", "qa ask --help"):
+        t = (cold.get(name) or {}).get("median_s")
+        row(f"{name}, median ≤ 0.3 s", t, None if t is None else t <= 0.3, unit=" s")
+    p50 = (warm.get("ask") or {}).get("p50_ms")
+    row(f"warm ask p50 ≤ 10 ms at {warm.get('sentences', 0):,} sentences", p50, None if p50 is None else p50 <= 10, 1, " ms")
+    rss = (cold.get("qa ask (cold)") or {}).get("peak_rss_mb")
+    row("peak memory of a cold ask ≤ 400 MB", rss, None if rss is None else rss <= 400, 0, " MB")
+    ours, plain = build.get("sentences_per_s"), (dense.get("sentences_per_s") if dense else None)
+    row("build at least as fast as a plain encode (dense peer build, a process)", ours / plain if ours and plain else None, None if not (ours and plain) else ours >= plain, 2, "×")
+    return rows
 
 
 def run_scale(cfg: Config, log) -> dict:
@@ -562,6 +589,8 @@ def tables(res: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     ]
                 )
             out.append(("Build throughput", ["build", "sentences", "seconds", "sentences/s", "peak RSS MB"], rows))
+        if not res.get("quick"):
+            out.append(("Speed targets", ["target", "measured", ""], speed_targets(speed, dense)))
     scale = res.get("scale")
     if scale:
         rows = []

@@ -71,9 +71,20 @@ class Index:
     _embedder: Any = field(default=None, repr=False)
     _loader: _Background | None = field(default=None, repr=False)
 
+    _article_ids: Any = field(default=None, repr=False)
+
     @property
     def dim(self) -> int:
         return int(self.manifest["model"]["dim"])
+
+    def article_ids(self) -> np.ndarray:
+        """The article of each sentence row, as an array (without making every Sentence)."""
+        if self._article_ids is None:
+            import numpy as np
+
+            raw = self.sentences.article_ids() if isinstance(self.sentences, SentenceTable) else [s.article for s in self.sentences]
+            self._article_ids = np.asarray(raw, dtype=np.int64)
+        return self._article_ids
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored unit vectors of the given sentence rows."""
@@ -732,6 +743,10 @@ class SentenceTable(Sequence[Sentence]):
 
     def __iter__(self) -> Iterator[Sentence]:
         return (self._make(i) for i in range(len(self._rows)))
+
+    def article_ids(self) -> list[int]:
+        """Each row's article number."""
+        return [r[0] for r in self._rows]
 
 
 class TaggerSpans(Mapping[int, tuple[Span, ...]]):

@@ -45,36 +45,36 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     depth = min(w.candidates, n)
     query = np.asarray(query_vector, dtype=np.float32).reshape(1, -1)
     _, dense_ids = index.dense.search(query, depth)
-    candidates = {int(i) for i in dense_ids[0] if i >= 0}
+    found = [dense_ids[0][dense_ids[0] >= 0]]
 
     lexical_all = _lexical_scores(index, question)
     best_lexical = float(lexical_all.max()) if len(lexical_all) else 0.0
     if best_lexical > 0:
         top = np.argpartition(-lexical_all, depth - 1)[:depth]
-        candidates.update(int(i) for i in top if lexical_all[i] > 0)
+        found.append(top[lexical_all[top] > 0])
+    candidates = np.unique(np.concatenate(found).astype(np.int64))
 
-    # Neighbours are scored too, so that context can lift a sentence.
-    rows = sorted(candidates | {j for i in candidates for j in _neighbours(index, i)})
-    rows_arr = np.asarray(rows, dtype=np.int64)
-    cosine = index.vectors(rows_arr) @ query[0]
-    lexical = lexical_all[rows_arr] / best_lexical if best_lexical > 0 else np.zeros(len(rows), dtype=np.float32)
-    own = {r: w.dense * float(c) + w.lexical * float(lx) for r, c, lx in zip(rows, cosine, lexical, strict=True)}
-    dense_of = dict(zip(rows, (float(c) for c in cosine), strict=True))
-    lexical_of = dict(zip(rows, (float(x) for x in lexical), strict=True))
+    # Neighbours are scored too, so that context can lift a sentence: the sentence just before and
+    # just after, in the same article.
+    articles = index.article_ids()
+    before, after = candidates - 1, candidates + 1
+    has_before = before >= 0
+    has_before[has_before] = articles[before[has_before]] == articles[candidates[has_before]]
+    has_after = after < n
+    has_after[has_after] = articles[after[has_after]] == articles[candidates[has_after]]
+    rows = np.unique(np.concatenate([candidates, before[has_before], after[has_after]]))
+    cosine = (index.vectors(rows) @ query[0]).astype(np.float64)
+    lexical = (lexical_all[rows] / best_lexical).astype(np.float64) if best_lexical > 0 else np.zeros(len(rows))
+    own = w.dense * cosine + w.lexical * lexical
 
-    hits = []
-    for i in candidates:
-        context = max((own[j] for j in _neighbours(index, i)), default=0.0)
-        score = own[i] + w.context * max(0.0, context)
-        hits.append(Hit(i, score, own[i], dense_of[i], lexical_of[i]))
-    hits.sort(key=lambda h: (-h.score, h.sentence))
-    return hits[:k]
+    at = np.searchsorted(rows, candidates)  # where each candidate (and so its neighbours) sits in rows
+    context = np.zeros(len(candidates), dtype=np.float64)
+    context = np.where(has_before, np.maximum(context, own[np.maximum(at - 1, 0)]), context)
+    context = np.where(has_after, np.maximum(context, own[np.minimum(at + 1, len(rows) - 1)]), context)
+    score = own[at] + w.context * context
 
-
-def _neighbours(index: Index, i: int) -> list[int]:
-    """The sentences just before and after ``i`` in the same article."""
-    article = index.sentences[i].article
-    return [j for j in (i - 1, i + 1) if 0 <= j < len(index.sentences) and index.sentences[j].article == article]
+    order = np.lexsort((candidates, -score))[:k]
+    return [Hit(int(candidates[i]), float(score[i]), float(own[at[i]]), float(cosine[at[i]]), float(lexical[at[i]])) for i in order]
 
 
 def _lexical_scores(index: Index, question: str) -> np.ndarray:
