@@ -574,7 +574,10 @@ def _referent(gender: str, ranked: list[Ranked], lexicon: Lexicon, taken: list[E
     if gender == "n":
         # "it" is a named thing only when the last turn was about one; else the last turn's words are added instead.
         return next((r.entity for r in latest if r.entity.label in THING_LABELS), None)
-    return next((r.entity for r in named if r.entity.label in PLACE_LABELS), None)
+    # "there": the place the last turn answered with ("Which city did he visit?" "What brought him there?"),
+    # else the most salient place.
+    answered = next((r.entity for r in latest if r.role == "answer" and r.entity.label in PLACE_LABELS), None)
+    return answered or next((r.entity for r in named if r.entity.label in PLACE_LABELS), None)
 
 
 def _content_terms(question: str) -> list[str]:

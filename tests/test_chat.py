@@ -606,3 +606,16 @@ def test_score_chat_counts_turns_right_first_and_follow_ups(tmp_path: Path):
     path.write_text(json.dumps({"id": "b", "turns": [{"question": "/clear", "answers": ["x"]}]}) + "\n", encoding="utf-8")
     with pytest.raises(score_chat.ConversationError):
         score_chat.load_conversations(path)
+
+
+def test_there_is_the_place_the_last_turn_answered_with():
+    body = "Lopez grew up in Salem, a town near Riverton."
+    here = [sentence(0, 0, 1, body, ("Lopez", "PERSON"), ("Salem", "GPE"), ("Riverton", "GPE"))]
+    lexicon = Lexicon.from_sentences(here)
+    asked = "Which town near Riverton did Lopez grow up in?"
+    source = Source("race.txt", "Lopez Wins Mayoral Race", 0, len(body), 1)
+    answer = Answer(asked, True, "Salem", True, 0.9, "place", (Evidence(body, 1.0, 0, (17, 22), (source,)),))
+    before = "Where did Lopez win in Riverton?"
+    turns = [make_turn(before, before, None, here, lexicon), make_turn(asked, asked, answer, here, lexicon)]
+    # Riverton, named in both questions, is the more salient place; "there" is still the answer.
+    assert rewrite("Why did she leave there?", turns, lexicon) == "Why did she (Lopez) leave there (in Salem)?"
