@@ -361,6 +361,8 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                     continue
                 if not _fits(value, question.kind) or not _fits_head(value, question):
                     continue
+                if span.label == "NP" and _part_of_a_word(sentence.text, start, end):
+                    continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
                 span_terms = {_as_asked(t, q_words) for t in text.terms(value)}
                 head_match = bool(question.head) and question.head in span_terms
                 own_words = span_terms - {question.head} if head_match else span_terms
@@ -409,6 +411,16 @@ _DATE_HEADS = {
     "day": re.compile(_WEEKDAYS.pattern + r"|\d|today|yesterday|tomorrow", re.I),
     "date": re.compile(r"\d"),
 }
+
+
+def _part_of_a_word(sentence: str, start: int, end: int) -> bool:
+    """Whether a span is a piece of a hyphenated word ("person" of "in-person", "-campus" of "off-campus")."""
+    inner = sentence[start:end].strip()
+    if inner.startswith("-") or inner.endswith("-"):
+        return True
+    before = sentence[max(0, start - 2) : start]
+    after = sentence[end : end + 2]
+    return (len(before) == 2 and before[1] == "-" and before[0].isalnum()) or (len(after) == 2 and after[0] == "-" and after[1].isalnum())
 
 
 def _fits_head(value: str, question: Question) -> bool:

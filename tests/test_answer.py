@@ -277,3 +277,13 @@ def test_every_weighted_signal_is_measured(tiny_bot: Bot):
         found = assess(loaded, q, search(loaded, vector, q.text, k=30))
         assert {name for name, _ in Tuning().weights} <= set(found.signals)
         assert all(math.isfinite(v) for v in found.signals.values())
+
+
+def test_a_piece_of_a_hyphenated_word_is_not_an_answer():
+    from qa.answer import _part_of_a_word
+
+    line = "They want an in-person meeting and off-campus housing for the person in charge."
+    assert _part_of_a_word(line, line.index("person meeting"), line.index("person meeting") + len("person"))
+    assert _part_of_a_word(line, line.index("in-person") - 0, line.index("in-person") + 2)  # "in" of "in-person"
+    assert _part_of_a_word(line, line.index("-campus"), line.index("-campus") + len("-campus housing"))
+    assert not _part_of_a_word(line, line.index("the person"), line.index("the person") + len("the person"))
