@@ -82,8 +82,10 @@ class Index:
         if self._article_ids is None:
             import numpy as np
 
-            raw = self.sentences.article_ids() if isinstance(self.sentences, SentenceTable) else [s.article for s in self.sentences]
-            self._article_ids = np.asarray(raw, dtype=np.int64)
+            if isinstance(self.sentences, SentenceTable):
+                self._article_ids = self.sentences.article_ids()
+            else:
+                self._article_ids = np.asarray([s.article for s in self.sentences], dtype=np.int64)
         return self._article_ids
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
@@ -688,10 +690,7 @@ def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) ->
             raise IndexCorruptError(f"The index file {rel} is damaged (it does not match its checksum): rebuild the index with qa build.")
     try:
         articles = [Article(**json.loads(line)) for line in _read_lines(folder / "articles.jsonl")]
-        rows = [json.loads(line) for line in _read_lines(folder / "sentences.jsonl")]
-        if any(type(r) is not list or len(r) != 7 or type(r[0]) is not int or not 0 <= r[0] < len(articles) or type(r[6]) is not list for r in rows):
-            raise IndexCorruptError(f"The sentence table in {folder} is not what this version of qa writes: rebuild the index with qa build.")
-        sentences = SentenceTable(rows)
+        sentences = SentenceTable(_read_lines(folder / "sentences.jsonl"), [a.sentences for a in articles])
         dense = dense_index.prepare(faiss.read_index(str(folder / "dense.faiss")), manifest.get("dense"))
         lexical = LexicalIndex(folder / "lexical")
     except (OSError, ValueError, TypeError, IndexError, KeyError, RuntimeError) as err:
@@ -699,7 +698,7 @@ def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) ->
     counts = manifest["counts"]
     if len(articles) != counts["articles"] or len(sentences) != counts["sentences"] or dense.ntotal != len(sentences) or lexical.num_docs != len(sentences) or dense.d != manifest["model"]["dim"]:
         raise IndexCorruptError(f"The index files in {folder} do not match each other: rebuild the index with qa build.")
-    tagged = TaggerSpans(rows)
+    tagged = TaggerSpans(sentences)
     return Index(folder, manifest, articles, sentences, dense, lexical, tagged, _loader=loader)
 
 
@@ -708,23 +707,40 @@ def _read_lines(path: Path) -> list[str]:
 
 
 class SentenceTable(Sequence[Sentence]):
-    """The rows of sentences.jsonl, each made a Sentence the first time it is used.
+    """The lines of sentences.jsonl, each read and made a Sentence the first time it is used.
 
-    A question reads a few dozen sentences; parsing the spans of all of them (ten per sentence)
-    would cost a cold ``ask`` more than its search.
+    A question reads a few dozen sentences. Parsing all of them (ten spans each) cost a cold ``ask``
+    more than its search: at 10k sentences, 0.1 s of JSON and 0.15 s of spans. A build writes each
+    article's sentences together, in the order of articles.jsonl, so the article of every row is
+    known from the articles' sentence counts without reading the rows.
     """
 
-    def __init__(self, rows: list[list[Any]]) -> None:
-        self._rows = rows
-        self._made: list[Sentence | None] = [None] * len(rows)
+    def __init__(self, lines: list[str], counts: Sequence[int]) -> None:
+        import numpy as np
+
+        if sum(counts) != len(lines) or any(c < 0 for c in counts):
+            raise IndexCorruptError("The sentence table does not hold the sentences its articles count: rebuild the index with qa build --full.")
+        self._lines = lines
+        self._made: list[Sentence | None] = [None] * len(lines)
+        self._articles = np.repeat(np.arange(len(counts), dtype=np.int64), np.asarray(counts, dtype=np.int64))
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._lines)
+
+    def row(self, i: int) -> list[Any]:
+        """Row ``i`` as written: article, paragraph, start, end, line, text, spans ([start, end, label(, tagger's label)])."""
+        try:
+            r = json.loads(self._lines[i])
+            if type(r) is not list or len(r) != 7 or r[0] != self._articles[i] or type(r[6]) is not list:
+                raise ValueError("not a sentence row of this article")
+        except ValueError as err:
+            raise IndexCorruptError(f"Sentence {i} of the index cannot be read ({err}): rebuild it with qa build --full.") from err
+        return r
 
     def _make(self, i: int) -> Sentence:
         made = self._made[i]
         if made is None:
-            r = self._rows[i]
+            r = self.row(i)
             try:
                 made = Sentence(r[0], r[1], r[2], r[3], r[4], r[5], tuple(Span(p[0], p[1], p[2]) for p in r[6]))
             except (TypeError, IndexError, KeyError) as err:
@@ -734,35 +750,35 @@ class SentenceTable(Sequence[Sentence]):
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
-            return [self._make(j) for j in range(*i.indices(len(self._rows)))]
+            return [self._make(j) for j in range(*i.indices(len(self._lines)))]
         if i < 0:
-            i += len(self._rows)
-        if not 0 <= i < len(self._rows):
+            i += len(self._lines)
+        if not 0 <= i < len(self._lines):
             raise IndexError(i)
         return self._make(i)
 
     def __iter__(self) -> Iterator[Sentence]:
-        return (self._make(i) for i in range(len(self._rows)))
+        return (self._make(i) for i in range(len(self._lines)))
 
-    def article_ids(self) -> list[int]:
+    def article_ids(self) -> np.ndarray:
         """Each row's article number."""
-        return [r[0] for r in self._rows]
+        return self._articles
 
 
 class TaggerSpans(Mapping[int, tuple[Span, ...]]):
     """Rows whose spans the corpus-wide vote relabelled, with the tagger's own labels (read by builds only)."""
 
-    def __init__(self, rows: list[list[Any]]) -> None:
-        self._rows = rows
+    def __init__(self, table: SentenceTable) -> None:
+        self._table = table
         self._which: list[int] | None = None
 
     def _rows_relabelled(self) -> list[int]:
         if self._which is None:
-            self._which = [i for i, r in enumerate(self._rows) if any(len(p) > 3 for p in r[6])]
+            self._which = [i for i in range(len(self._table)) if any(len(p) > 3 for p in self._table.row(i)[6])]
         return self._which
 
     def __getitem__(self, row: int) -> tuple[Span, ...]:
-        spans = self._rows[row][6] if 0 <= row < len(self._rows) else []
+        spans = self._table.row(row)[6] if 0 <= row < len(self._table) else []
         if not any(len(p) > 3 for p in spans):
             raise KeyError(row)
         return tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in spans)
