@@ -280,6 +280,11 @@ def snapshot_qa(dest: Path, source: str = "worktree") -> dict:
     else:
         shutil.copytree(ROOT / "qa", dest / "qa", ignore=shutil.ignore_patterns("__pycache__"))
         changes = subprocess.run(["git", "status", "--porcelain", "--", "qa"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    # As pip does when it installs qa: compiled once, so that no measured command compiles it again
+    # (where PYTHONDONTWRITEBYTECODE is set, each `python -m qa` would otherwise compile every module).
+    import compileall
+
+    compileall.compile_dir(str(dest / "qa"), quiet=1)
     global QA_SOURCE
     QA_SOURCE = dest.resolve()
     sys.path.insert(0, str(QA_SOURCE))
