@@ -836,23 +836,30 @@ def main(argv: list[str] | None = None) -> int:
     data = datasets(cfg, log) if needs_squad else {}
     if "quality" not in only:
         data = {k: v for k, v in data.items() if k == "squad-v1.1-dev"}
+    def save() -> None:
+        """Write what is measured so far: a section that fails later does not lose the ones before it."""
+        res["seconds"] = time.perf_counter() - started
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "latest.json").write_text(json.dumps(_without_work_dirs(res), indent=1, default=str) + "\n", encoding="utf-8")
+        (out / "latest.md").write_text(markdown(res), encoding="utf-8")
+
     builds = {name: build_index(ds, log) for name, ds in data.items()}
     if "quality" in only:
         res["quality"] = run_quality(cfg, data, builds, log)
+        save()
     main_ds = data.get("squad-v1.1-dev")
     if "peers" in only and main_ds:
         res["peers"] = run_peers(cfg, main_ds, builds[main_ds.name], log)
+        save()
     if "speed" in only and main_ds:
         res["speed"] = run_speed(cfg, main_ds, builds[main_ds.name], res.get("peers"), log)
+        save()
     if "scale" in only:
         res["scale"] = run_scale(cfg, log)
+        save()
     if "incremental" in only:
         res["incremental"] = run_incremental(cfg, log)
-    res["seconds"] = time.perf_counter() - started
-
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(_without_work_dirs(res), indent=1, default=str) + "\n", encoding="utf-8")
-    (out / "latest.md").write_text(markdown(res), encoding="utf-8")
+    save()
     plotted = plot(res, out / "latency_memory.png")
     print_tables(res)
     console.print(

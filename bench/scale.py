@@ -200,8 +200,8 @@ def cmd_query(folder: Path, queries: int, seed: int, vectors: Path | None = None
     vocab = vocabulary(VOCABULARY, seed)
     targets = rng.choice(n, size=min(queries, n), replace=False)
     stored = np.asarray(index.vectors(targets.astype(np.int64)), dtype=np.float32)
-    vectors = stored + rng.standard_normal(stored.shape, dtype=np.float32) * (1.3 / np.sqrt(DIM))
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    asked = stored + rng.standard_normal(stored.shape, dtype=np.float32) * (1.3 / np.sqrt(DIM))
+    asked /= np.linalg.norm(asked, axis=1, keepdims=True)
     questions = []
     for i in targets:
         words = index.sentences[int(i)].text.rstrip(".").lower().split()
@@ -209,9 +209,9 @@ def cmd_query(folder: Path, queries: int, seed: int, vectors: Path | None = None
         questions.append("what " + " ".join(picked + [vocab[int(rng.integers(0, len(vocab)))] for _ in range(2)]) + "?")
 
     weights = Weights()
-    search(index, vectors[0], questions[0], k=30, weights=weights)  # warm-up
+    search(index, asked[0], questions[0], k=30, weights=weights)  # warm-up
     total, dense_only, first = [], [], 0
-    for target, vector, question in zip(targets, vectors, questions, strict=True):
+    for target, vector, question in zip(targets, asked, questions, strict=True):
         t = time.perf_counter()
         hits = search(index, vector, question, k=30, weights=weights)
         total.append(time.perf_counter() - t)
@@ -225,8 +225,8 @@ def cmd_query(folder: Path, queries: int, seed: int, vectors: Path | None = None
         # The vectors are a file or seeded: load or regenerate them for an exact search to compare with.
         exact_index = faiss.IndexFlatIP(DIM)
         exact_index.add(np.array(np.load(vectors, mmap_mode="r")[: index.dense.ntotal]) if vectors else unit_vectors(index.dense.ntotal, seed))
-        _, want = exact_index.search(vectors, 10)
-        _, got = index.dense.search(vectors, 10)
+        _, want = exact_index.search(asked, 10)
+        _, got = index.dense.search(asked, 10)
         recall = recall_at(got.tolist(), want.tolist(), 10)
     return {
         "sentences": n,
