@@ -32,7 +32,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -64,14 +64,11 @@ class Index:
     folder: Path
     manifest: dict[str, Any]
     articles: list[Article]
-    sentences: Sequence[Sentence]
+    sentences: SentenceTable
     dense: Any  # faiss.Index
     lexical: LexicalIndex
-    tagged: Mapping[int, tuple[Span, ...]] = field(default_factory=dict, repr=False)  # rows whose spans the vote relabelled: the tagger's spans
     _embedder: Any = field(default=None, repr=False)
     _loader: _Background | None = field(default=None, repr=False)
-
-    _article_ids: Any = field(default=None, repr=False)
 
     @property
     def dim(self) -> int:
@@ -79,14 +76,7 @@ class Index:
 
     def article_ids(self) -> np.ndarray:
         """The article of each sentence row, as an array (without making every Sentence)."""
-        if self._article_ids is None:
-            import numpy as np
-
-            if isinstance(self.sentences, SentenceTable):
-                self._article_ids = self.sentences.article_ids()
-            else:
-                self._article_ids = np.asarray([s.article for s in self.sentences], dtype=np.int64)
-        return self._article_ids
+        return self.sentences.article_ids()
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored unit vectors of the given sentence rows."""
@@ -434,12 +424,12 @@ def _plan(corpus_dir: Path, old: Index | None) -> tuple[list[_Entry], list[str],
     if old is not None:
         for number, article in enumerate(old.articles):
             by_content.setdefault((article.kind, article.sha256), number)
-        for row, sentence in enumerate(old.sentences):
-            rows_of.setdefault(sentence.article, []).append(row)
+        for row, number in enumerate(old.article_ids().tolist()):
+            rows_of.setdefault(number, []).append(row)
         for number, article in enumerate(old.articles):
             if article.path in unchanged:
                 rows = rows_of.get(number, [])
-                entries.append(_Entry(article, [old.sentences[r] for r in rows], [old.tagged.get(r, old.sentences[r].spans) for r in rows], rows))
+                entries.append(_Entry(article, [old.sentences[r] for r in rows], [old.sentences.tagger_spans(r) for r in rows], rows))
     for parsed in corpus.articles:
         entry = _Entry(parsed.article, parsed.sentences, None, None)
         match = by_content.get((parsed.article.kind, parsed.article.sha256))
@@ -448,7 +438,7 @@ def _plan(corpus_dir: Path, old: Index | None) -> tuple[list[_Entry], list[str],
             # Same content, same reader: the same sentences. Their names and vectors are taken over;
             # the records are the new ones (a moved file or JSONL line has a new path or line).
             if [old.sentences[r].text for r in rows] == [s.text for s in parsed.sentences]:
-                entry.spans = [old.tagged.get(r, old.sentences[r].spans) for r in rows]
+                entry.spans = [old.sentences.tagger_spans(r) for r in rows]
                 entry.old_rows = rows
         entries.append(entry)
     entries.sort(key=lambda e: (e.article.path, e.article.record or 0))
@@ -698,8 +688,7 @@ def _load(folder: Path, manifest: dict[str, Any], loader: _Background | None) ->
     counts = manifest["counts"]
     if len(articles) != counts["articles"] or len(sentences) != counts["sentences"] or dense.ntotal != len(sentences) or lexical.num_docs != len(sentences) or dense.d != manifest["model"]["dim"]:
         raise IndexCorruptError(f"The index files in {folder} do not match each other: rebuild the index with qa build.")
-    tagged = TaggerSpans(sentences)
-    return Index(folder, manifest, articles, sentences, dense, lexical, tagged, _loader=loader)
+    return Index(folder, manifest, articles, sentences, dense, lexical, _loader=loader)
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -764,27 +753,9 @@ class SentenceTable(Sequence[Sentence]):
         """Each row's article number."""
         return self._articles
 
-
-class TaggerSpans(Mapping[int, tuple[Span, ...]]):
-    """Rows whose spans the corpus-wide vote relabelled, with the tagger's own labels (read by builds only)."""
-
-    def __init__(self, table: SentenceTable) -> None:
-        self._table = table
-        self._which: list[int] | None = None
-
-    def _rows_relabelled(self) -> list[int]:
-        if self._which is None:
-            self._which = [i for i in range(len(self._table)) if any(len(p) > 3 for p in self._table.row(i)[6])]
-        return self._which
-
-    def __getitem__(self, row: int) -> tuple[Span, ...]:
-        spans = self._table.row(row)[6] if 0 <= row < len(self._table) else []
-        if not any(len(p) > 3 for p in spans):
-            raise KeyError(row)
-        return tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in spans)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._rows_relabelled())
-
-    def __len__(self) -> int:
-        return len(self._rows_relabelled())
+    def tagger_spans(self, i: int) -> tuple[Span, ...]:
+        """Row ``i``'s spans with the tagger's own labels, where the corpus-wide vote changed them (read by builds)."""
+        try:
+            return tuple(Span(p[0], p[1], p[3] if len(p) > 3 else p[2]) for p in self.row(i)[6])
+        except (TypeError, IndexError, KeyError) as err:
+            raise IndexCorruptError(f"Sentence {i} of the index cannot be read ({type(err).__name__}): rebuild it with qa build --full.") from err
