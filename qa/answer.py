@@ -7,6 +7,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa import text
@@ -246,14 +247,17 @@ def _merge(index: Index, hits: list[Hit], threshold: float) -> list[_Group]:
     import numpy as np
 
     vectors = index.vectors(np.asarray([h.sentence for h in hits], dtype=np.int64))
+    alike = (vectors @ vectors.T).tolist()  # every pair at once: cheaper than a product per pair
     groups: list[_Group] = []
-    for hit, vector in zip(hits, vectors, strict=True):
-        for group in groups:
-            if float(group.vector @ vector) >= threshold and _same_claim(index, group.rows[0], hit.sentence):
+    firsts: list[int] = []  # which hit opened each group
+    for i, (hit, vector) in enumerate(zip(hits, vectors, strict=True)):
+        for group, first in zip(groups, firsts, strict=True):
+            if alike[first][i] >= threshold and _same_claim(index, group.rows[0], hit.sentence):
                 group.rows.append(hit.sentence)
                 break
         else:
             groups.append(_Group([hit.sentence], hit.score, hit.dense, vector, hit.lexical))
+            firsts.append(i)
     return groups
 
 
@@ -545,18 +549,27 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
     return 0.8 if named_before else 0.6
 
 
+_TOKEN = re.compile(r"\w+(?:[.'’]\w+)*")
+
+
+@lru_cache(maxsize=4096)
+def _tokens(sentence: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
+    """Each word of a sentence: where it starts and ends, and its terms (a sentence is scored for many spans)."""
+    return tuple((m.start(), m.end(), tuple(text.terms(m.group(0)))) for m in _TOKEN.finditer(sentence))
+
+
 def _proximity(sentence: str, start: int, end: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:
     """How close the span sits to the question's terms in the sentence (0 to 1, idf-weighted)."""
     if not terms:
         return 0.0
     positions: dict[str, list[int]] = defaultdict(list)
-    tokens = list(re.finditer(r"\w+(?:[.'’]\w+)*", sentence))
-    span_first = next((i for i, m in enumerate(tokens) if m.end() > start), len(tokens))
-    span_last = max(span_first, next((i for i, m in reversed(list(enumerate(tokens))) if m.start() < end), span_first))
-    for i, match in enumerate(tokens):
-        if start <= match.start() < end:
+    tokens = _tokens(sentence)
+    span_first = next((i for i, (_, stop, _) in enumerate(tokens) if stop > start), len(tokens))
+    span_last = max(span_first, next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i][0] < end), span_first))
+    for i, (begin, _, found) in enumerate(tokens):
+        if start <= begin < end:
             continue
-        for term in text.terms(match.group(0)):
+        for term in found:
             positions[term].append(i)
     total = sum(idf[t] for t in terms)
     got = 0.0
