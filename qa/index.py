@@ -634,12 +634,12 @@ def _link_or_copy(source: str, target: str) -> None:
 def _query_model(folder: Path, old: Index | None, model: dict[str, Any], progress: Callable[[int, int], None] | None) -> None:
     """The ONNX copy of the model for questions: linked from the previous build when it is the same model."""
     from qa import embed
+    from qa.onnx_embed import export_onnx, is_current
 
     source = old.folder / QUERY_MODEL if old is not None and old.manifest["model"].get("sha256") == model["sha256"] else None
-    if source is not None and (source / "model.onnx").is_file():
+    if source is not None and is_current(source):
         shutil.copytree(source, folder / QUERY_MODEL, copy_function=_link_or_copy)
         return
-    from qa.onnx_embed import export_onnx
 
     if progress:
         progress(0, 1)

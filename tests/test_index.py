@@ -687,3 +687,33 @@ def test_the_sentence_table_reads_rows_when_used_and_checks_them():
         table.tagger_spans(3)
     with pytest.raises(IndexCorruptError, match="articles count"):
         SentenceTable(lines, [1, 1])
+
+
+# ---------------------------------------------------------------- the query model
+
+
+@pytest.mark.parametrize("export", [None, 1, "current"])
+def test_a_build_links_the_old_query_model_only_when_it_is_exported_as_this_qa_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export: object) -> None:
+    from types import SimpleNamespace
+
+    from qa import onnx_embed
+
+    old_folder = tmp_path / "old"
+    (old_folder / index_mod.QUERY_MODEL).mkdir(parents=True)
+    config = {"dim": 8, "max_seq_length": 16}
+    if export is not None:
+        config["export"] = onnx_embed.EXPORT_VERSION if export == "current" else export
+    (old_folder / index_mod.QUERY_MODEL / "onnx_config.json").write_text(json.dumps(config))
+    (old_folder / index_mod.QUERY_MODEL / "model.onnx").write_bytes(b"old graph")
+    old = SimpleNamespace(folder=old_folder, manifest={"model": {"sha256": "same"}})
+    exported: list[Path] = []
+    monkeypatch.setattr(onnx_embed, "export_onnx", lambda model_dir, out: exported.append(out) or out.mkdir(parents=True))
+    new_folder = tmp_path / "new"
+    new_folder.mkdir()
+
+    index_mod._query_model(new_folder, old, {"sha256": "same"}, None)  # type: ignore[arg-type]
+
+    if export == "current":
+        assert exported == [] and (new_folder / index_mod.QUERY_MODEL / "model.onnx").read_bytes() == b"old graph"
+    else:
+        assert exported == [new_folder / index_mod.QUERY_MODEL]

