@@ -50,6 +50,7 @@ class Config:
         self.ablation_limit = 0 if quick else 3000  # a seeded sample: the stages cost ~85 ms a question
         self.repeats = 1 if quick else 5  # cold starts
         self.warm = 20 if quick else 200  # questions timed one at a time
+        self.build_pairs = 1 if quick else 3  # qa's build and the dense peer's, alternately
         self.scale = [20_000] if quick else [10_000, 100_000, 1_000_000]
         self.scale_queries = 30 if quick else 200
         self.scale_dense = not quick  # realistic vectors: the real model embeds ~10k sentences first (minutes)
@@ -271,7 +272,7 @@ def run_speed(cfg: Config, ds: Dataset, build: dict, peers: dict | None, log) ->
         for name, rs in runs.items()
     }
     log(f"warm qa latency on {cfg.warm} questions ...")
-    warm = benchlib.measure(
+    warm_run = benchlib.measure(
         [PY, str(BENCH / "ablation.py"), "warm", "--index", str(ds.index), "--questions", str(ds.questions_file), "--n", str(cfg.warm)],
         env=benchlib.bench_env(),
     ).check("warm latency")
@@ -280,9 +281,50 @@ def run_speed(cfg: Config, ds: Dataset, build: dict, peers: dict | None, log) ->
         "question": question,
         "repeats": cfg.repeats,
         "cold": cold,
-        "warm": {**warm.last_json(), "peak_rss_mb": warm.max_rss_mb},
+        "warm": {**warm_run.last_json(), "peak_rss_mb": warm_run.max_rss_mb},
         "build": build,
+        "builds": build_race(cfg, ds, log) if (peers or {}).get("peers", {}).get("dense", {}).get("dir") else None,
     }
+
+
+def build_race(cfg: Config, ds: Dataset, log) -> dict:
+    """qa's build and the dense peer's build of the same sentences, alternately, each in a new process.
+
+    One build of each, minutes apart, compares the machine's moods as much as the builds; alternating
+    them ``cfg.build_pairs`` times and taking medians (and each pair's ratio) does not.
+    """
+    work = cfg.tmp / "build-race"
+    sentences = cfg.tmp / "peers" / "sentences.jsonl"
+    runs: dict[str, list[benchlib.Measured]] = {"qa": [], "dense": []}
+    log(f"builds: qa and the dense peer alternately, {cfg.build_pairs} of each ...")
+    for _ in range(cfg.build_pairs):
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        runs["qa"].append(
+            benchlib.measure(
+                [PY, "-m", "qa", "build", "--corpus", str(ds.corpus), "--index", str(work / "qa")], env=benchlib.bench_env()
+            ).check("qa build (race)")
+        )
+        runs["dense"].append(
+            benchlib.measure(
+                [PY, str(BENCH / "peers.py"), "build", "dense", "--sentences", str(sentences), "--out", str(work / "dense")],
+                env=benchlib.bench_env(),
+            ).check("dense peer build (race)")
+        )
+    shutil.rmtree(work, ignore_errors=True)
+    n = sum(1 for line in sentences.read_text(encoding="utf-8").splitlines() if line.strip())
+    out: dict = {"sentences": n, "pairs": cfg.build_pairs}
+    for name, rs in runs.items():
+        median = benchlib.median(r.wall_s for r in rs)
+        out[name] = {
+            "median_s": median,
+            "runs_s": [r.wall_s for r in rs],
+            "sentences_per_s": n / median,
+            "peak_rss_mb": benchlib.median(r.max_rss_mb for r in rs),
+        }
+    out["pair_ratios"] = [d.wall_s / q.wall_s for q, d in zip(runs["qa"], runs["dense"], strict=True)]
+    out["ratio"] = out["dense"]["median_s"] / out["qa"]["median_s"]  # > 1: qa builds faster
+    return out
 
 
 def speed_targets(speed: dict, dense: dict) -> list[list[str]]:
@@ -305,8 +347,13 @@ def speed_targets(speed: dict, dense: dict) -> list[list[str]]:
     row(f"warm ask p50 ≤ 10 ms at {warm.get('sentences', 0):,} sentences", p50, None if p50 is None else p50 <= 10, 1, " ms")
     rss = (cold.get("qa ask (cold)") or {}).get("peak_rss_mb")
     row("peak memory of a cold ask ≤ 400 MB", rss, None if rss is None else rss <= 400, 0, " MB")
-    ours, plain = build.get("sentences_per_s"), (dense.get("sentences_per_s") if dense else None)
-    row("build at least as fast as a plain encode (dense peer build, a process)", ours / plain if ours and plain else None, None if not (ours and plain) else ours >= plain, 2, "×")
+    race = speed.get("builds")
+    if race:
+        ratio = race["ratio"]
+        row(f"build at least as fast as a plain encode (dense peer build, a process; median of {race['pairs']}, alternating)", ratio, ratio >= 1, 2, "×")
+    else:
+        ours, plain = build.get("sentences_per_s"), (dense.get("sentences_per_s") if dense else None)
+        row("build at least as fast as a plain encode (dense peer build, a process)", ours / plain if ours and plain else None, None if not (ours and plain) else ours >= plain, 2, "×")
     return rows
 
 
@@ -589,6 +636,27 @@ def tables(res: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     ]
                 )
             out.append(("Build throughput", ["build", "sentences", "seconds", "sentences/s", "peak RSS MB"], rows))
+        race = speed.get("builds")
+        if race:
+            rows = [
+                [
+                    label,
+                    fmt(race["sentences"]),
+                    fmt(race[key]["median_s"], 1),
+                    " / ".join(fmt(t, 1) for t in race[key]["runs_s"]),
+                    fmt(race[key]["sentences_per_s"], 0),
+                    fmt(race[key]["peak_rss_mb"], 0),
+                ]
+                for key, label in (("qa", "qa build"), ("dense", "dense peer build (load model, encode, FAISS)"))
+            ]
+            rows.append(["dense peer ÷ qa", "", fmt(race["ratio"], 2) + "×", " / ".join(fmt(r, 2) + "×" for r in race["pair_ratios"]), "", ""])
+            out.append(
+                (
+                    f"Builds side by side ({race['pairs']} of each, alternating, each a new process)",
+                    ["build", "sentences", "median s", "each run s", "sentences/s", "peak RSS MB"],
+                    rows,
+                )
+            )
         if not res.get("quick"):
             out.append(("Speed targets", ["target", "measured", ""], speed_targets(speed, dense)))
     scale = res.get("scale")

@@ -203,3 +203,25 @@ def test_fmt():
     assert run.fmt(0.12345) == "0.123"
     assert run.fmt(12345) == "12,345"
     assert run.fmt(True) == "yes"
+
+
+def test_the_build_target_is_judged_on_the_alternating_builds():
+    race = {
+        "sentences": 1000,
+        "pairs": 3,
+        "qa": {"median_s": 50.0, "runs_s": [50.0, 60.0, 40.0], "sentences_per_s": 20.0, "peak_rss_mb": 900.0},
+        "dense": {"median_s": 55.0, "runs_s": [55.0, 50.0, 70.0], "sentences_per_s": 18.2, "peak_rss_mb": 800.0},
+        "pair_ratios": [1.1, 50 / 60, 1.75],
+        "ratio": 1.1,
+    }
+    # The one build before the race was slower than the peer's: the race decides, not that build.
+    speed = {"cold": {}, "warm": {}, "build": {"sentences_per_s": 10.0}, "builds": race}
+    dense = {"sentences_per_s": 20.0}
+    row = next(r for r in run.speed_targets(speed, dense) if r[0].startswith("build at least as fast"))
+    assert row[1:] == ["1.10×", "met"]
+    slower = {**race, "ratio": 0.9}
+    row = next(r for r in run.speed_targets({**speed, "builds": slower}, dense) if r[0].startswith("build at least as fast"))
+    assert row[1:] == ["0.90×", "missed"]
+    # Without a race (no dense peer), the single builds are compared as before.
+    row = next(r for r in run.speed_targets({**speed, "builds": None}, dense) if r[0].startswith("build at least as fast"))
+    assert row[1:] == ["0.50×", "missed"]
