@@ -261,8 +261,12 @@ def _merge(index: Index, hits: list[Hit], threshold: float) -> list[_Group]:
     return groups
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
+_FIGURE_WORD = re.compile(r"\d+(?:[.,]\d+)?(?:st|nd|rd|th|s)?\b")  # "4th", "1990s"
+
+
 def _numbers(sentence: str) -> set[str]:
-    return set(re.findall(r"\d+(?:[.,]\d+)?", sentence))
+    return set(_FIGURE.findall(sentence))
 
 
 def _same_claim(index: Index, a: int, b: int) -> bool:
@@ -352,6 +356,8 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
     priors = KINDS[question.kind]
     q_terms = set(question.terms)
     q_words = [w for w in text.words(question.text) if len(w) >= 4]
+    q_figures = set(_FIGURE.findall(question.text))
+    counting = question.kind in ("number", "money", "percent", "quantity")
     candidates: dict[str, _Candidate] = {}
     top = groups[0].score if groups else 1.0
     for rank, group in enumerate(groups):
@@ -367,6 +373,11 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                     continue
                 if span.label == "NP" and _part_of_a_word(sentence.text, start, end):
                     continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
+                figures = set(_FIGURE.findall(value))
+                if figures and figures <= q_figures and set(text.terms(_FIGURE_WORD.sub(" ", value))) <= q_terms:
+                    continue  # "4th" or "October 4th" does not answer a question that says "October 4"
+                if counting and _in_a_calendar_date(sentence, start, end):
+                    continue  # the 4 of "October 4" counts nothing
                 span_terms = {_as_asked(t, q_words) for t in text.terms(value)}
                 head_match = bool(question.head) and question.head in span_terms
                 own_words = span_terms - {question.head} if head_match else span_terms
@@ -451,6 +462,16 @@ def _fits(value: str, kind: str) -> bool:
     if kind in ("number", "money", "percent", "quantity"):
         return bool(re.search(r"\d", value) or _NUMBER_WORD.search(value))
     return True
+
+
+def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
+    """Whether text lies inside a date that names a month or a weekday ("October 4", not "six years")."""
+    for span in sentence.spans:
+        if span.label == "DATE" and span.start <= start and end <= span.end and (span.start, span.end) != (start, end):
+            said = sentence.text[span.start : span.end]
+            if _MONTH_NAMES.search(said) or _WEEKDAYS.search(said):
+                return True
+    return False
 
 
 def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: Question) -> float:

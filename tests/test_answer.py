@@ -14,6 +14,7 @@ from qa import index as index_mod
 from qa import text
 from qa.answer import analyze, answer
 from qa.bot import Bot
+from qa.types import Span
 
 WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how many much".split()}
 
@@ -287,3 +288,40 @@ def test_a_piece_of_a_hyphenated_word_is_not_an_answer():
     assert _part_of_a_word(line, line.index("in-person") - 0, line.index("in-person") + 2)  # "in" of "in-person"
     assert _part_of_a_word(line, line.index("-campus"), line.index("-campus") + len("-campus housing"))
     assert not _part_of_a_word(line, line.index("the person"), line.index("the person") + len("the person"))
+
+
+def _dates_and_numbers(texts, progress=None):
+    """Digits as CARDINAL, and "<Month> <day>" as DATE (the way the tagger labels them)."""
+    months = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    out = []
+    for t in texts:
+        spans = [Span(m.start(), m.end(), "DATE") for m in re.finditer(months + r" \d+(?:st|nd|rd|th)?", t)]
+        spans += [Span(m.start(), m.end(), "CARDINAL") for m in re.finditer(r"\d+", t)]
+        out.append(tuple(sorted(spans, key=lambda s: (s.start, s.end))))
+    return out
+
+
+def test_a_figure_the_question_gives_or_a_day_of_a_date_is_not_the_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Party Vote\n\nTakaichi won the party's leadership race on October 4th.\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=_dates_and_numbers)
+    loaded = index_mod.load(tmp_path / "index")
+    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: HashEmbedder())
+    bot = Bot(loaded)
+    # The day of the month counts nothing: the article does not say how many votes she won.
+    assert bot.ask("How many votes did Takaichi win in the party's leadership race?").answer not in ("4", "4th")
+    # A date the question itself gives is not when it happened.
+    assert bot.ask("When was the leadership race of October 4 won?").answer not in ("October 4th", "4th")
+
+
+def test_a_day_of_the_month_lies_in_a_calendar_date():
+    from qa.answer import _in_a_calendar_date
+    from qa.types import Sentence
+
+    line = "She won 237 votes on October 4 and served for six years."
+    spans = tuple(_dates_and_numbers([line])[0]) + (Span(line.index("six"), line.index("six") + len("six years"), "DATE"),)
+    sentence = Sentence(0, 0, 0, len(line), 1, line, spans)
+    at = lambda word: (line.index(word), line.index(word) + len(word))  # noqa: E731
+    assert _in_a_calendar_date(sentence, *at("4"))
+    assert not _in_a_calendar_date(sentence, *at("237"))
+    assert not _in_a_calendar_date(sentence, *at("six"))  # a duration, not a day
+    assert not _in_a_calendar_date(sentence, *at("October 4"))  # the date itself
