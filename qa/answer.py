@@ -371,7 +371,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                     continue
                 if not _fits(value, question.kind) or not _fits_head(value, question):
                     continue
-                if span.label == "NP" and _part_of_a_word(sentence.text, start, end):
+                if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                     continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
                 figures = set(_FIGURE.findall(value))
                 if figures and figures <= q_figures and set(text.terms(_FIGURE_WORD.sub(" ", value))) <= q_terms:
@@ -436,6 +436,20 @@ def _part_of_a_word(sentence: str, start: int, end: int) -> bool:
     before = sentence[max(0, start - 2) : start]
     after = sentence[end : end + 2]
     return (len(before) == 2 and before[1] == "-" and before[0].isalnum()) or (len(after) == 2 and after[0] == "-" and after[1].isalnum())
+
+
+# Nouns that name nothing on their own: "took place", "played a part", "this time".
+_EMPTY_NOUNS = frozenset(
+    "place part time way thing things lot lots kind sort type number fact end case point matter one ones "
+    "something anything nothing everything someone anyone nobody everyone".split()
+)
+_POINTING = re.compile(r"^(?:this|that|these|those|such)\b", re.I)
+
+
+def _says_nothing(value: str) -> bool:
+    """A noun phrase that cannot answer by itself: an empty noun, or one that points elsewhere ("this visit")."""
+    words = re.sub(r"^(?:the|a|an)\s+", "", value.lower()).split()
+    return not words or (len(words) == 1 and words[0] in _EMPTY_NOUNS) or bool(_POINTING.match(value))
 
 
 def _fits_head(value: str, question: Question) -> bool:

@@ -325,3 +325,22 @@ def test_a_day_of_the_month_lies_in_a_calendar_date():
     assert not _in_a_calendar_date(sentence, *at("237"))
     assert not _in_a_calendar_date(sentence, *at("six"))  # a duration, not a day
     assert not _in_a_calendar_date(sentence, *at("October 4"))  # the date itself
+
+
+@pytest.mark.parametrize(
+    ("value", "empty"),
+    [
+        ("place", True),  # "took place"
+        ("the end", True),
+        ("This upcoming visit", True),  # points to something said elsewhere
+        ("those bands", True),
+        ("the green chloroplast lineage", False),
+        ("Place de la Concorde", False),
+        ("the thesis", False),
+        ("time-lapse photography", False),
+    ],
+)
+def test_a_noun_phrase_that_names_nothing_is_not_an_answer(value: str, empty: bool):
+    from qa.answer import _says_nothing
+
+    assert _says_nothing(value) is empty
