@@ -52,6 +52,8 @@ _HEADS = {
 HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
 _WH = re.compile(r"\b(how (?:many|much|long|old|far|big|large|tall|often)|who|whom|whose|when|where|which|what|why|how)\b", re.I)
 _NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
+# After "what" or "which", these start the rest of the question: no noun says what the answer is.
+_AUXILIARIES = frozenset("did does do has have had will would can could should might may must shall".split())
 UNITS = frozenset(
     "vote votes seat seats minute minutes hour hours day days week weeks month months year years people person persons "
     "percent per cent km kilometres kilometers miles mile metres meters kg tons tonnes dollars euros yen yuan pounds "
@@ -112,6 +114,8 @@ def analyze(question: str) -> Question:
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
     # The noun after "which"/"what" may follow adjectives ("which American politician"): the first known one.
     head = next((w for w in content if w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)), content[0] if content else "")
+    if next_words and next_words[0] in _AUXILIARIES:
+        head = ""  # "what did the two leaders discuss?": the noun is who did it, not what the answer is
     if wh == "how many":
         kind, unit = "number", (next_words[0].strip("?,.!") if next_words else None)
     elif wh == "how much":
