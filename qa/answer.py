@@ -385,8 +385,8 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 span_terms = {_as_asked(t, q_words) for t in text.terms(value)}
                 head_match = bool(question.head) and question.head in span_terms
                 own_words = span_terms - {question.head} if head_match else span_terms
-                if own_words and own_words <= q_terms or not own_words and not head_match:
-                    continue  # the question's own words are not its answer
+                if not own_words or own_words <= q_terms:
+                    continue  # the question's own words are not its answer ("the field" for "what field type?")
                 overlap = len(own_words & q_terms) / len(own_words) if own_words else 0.0
                 proximity = _proximity(sentence.text, start, end, question.terms, idf)
                 score = weight * priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)

@@ -348,3 +348,22 @@ def test_a_noun_phrase_that_names_nothing_is_not_an_answer(value: str, empty: bo
     from qa.answer import _says_nothing
 
     assert _says_nothing(value) is empty
+
+
+def test_the_questions_own_noun_alone_is_not_the_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    line = "The league chose the field with care and laid natural grass."
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in ("The league", "the field", "natural grass") if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Stadiums\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    loaded = index_mod.load(tmp_path / "index")
+    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: HashEmbedder())
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    question = analyze("What field type did the league choose?")
+    hits = search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)
+    found = assess(loaded, question, hits).candidate
+    assert found is not None and found.text == "natural grass"
