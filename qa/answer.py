@@ -370,6 +370,8 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
             sentence = index.sentences[row]
             for span in _typed_spans(sentence.spans, priors):
                 start, end = _extend_unit(sentence.text, span, question)
+                if span.label == "NP":
+                    end = _extend_of(sentence, end)
                 value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
                 if not value:
                     continue
@@ -430,6 +432,21 @@ _DATE_HEADS = {
     "day": re.compile(_WEEKDAYS.pattern + r"|\d|today|yesterday|tomorrow", re.I),
     "date": re.compile(r"\d"),
 }
+
+
+_OF = re.compile(r"\s+of\s+")
+_PHRASE_LABELS = frozenset(("NP", "PROPN", "PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))
+
+
+def _extend_of(sentence: Sentence, end: int, limit: int = 60) -> int:
+    """A noun phrase with the "of" phrase that completes it ("the coronation" -> "the coronation of Queen Elizabeth II")."""
+    match = _OF.match(sentence.text, end)
+    if match is None:
+        return end
+    following = [s.end for s in sentence.spans if s.start == match.end() and s.label in _PHRASE_LABELS]
+    if not following or max(following) - end > limit:
+        return end
+    return max(following)
 
 
 def _part_of_a_word(sentence: str, start: int, end: int) -> bool:

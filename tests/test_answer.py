@@ -367,3 +367,21 @@ def test_the_questions_own_noun_alone_is_not_the_answer(tmp_path: Path, monkeypa
     hits = search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)
     found = assess(loaded, question, hits).candidate
     assert found is not None and found.text == "natural grass"
+
+
+def test_a_noun_phrase_takes_the_of_phrase_that_completes_it():
+    from qa.answer import _extend_of
+    from qa.types import Sentence
+
+    line = "ABC broadcast the coronation of Queen Elizabeth II and the end of an era in the spring of 1953."
+    spans = tuple(
+        Span(line.index(p), line.index(p) + len(p), label)
+        for p, label in (("ABC", "ORG"), ("the coronation", "NP"), ("Queen Elizabeth II", "PERSON"), ("an era", "NP"), ("1953", "DATE"))
+    )
+    sentence = Sentence(0, 0, 0, len(line), 1, line, spans)
+    end = line.index("the coronation") + len("the coronation")
+    assert line[line.index("the coronation") : _extend_of(sentence, end)] == "the coronation of Queen Elizabeth II"
+    assert _extend_of(sentence, line.index("the end") + len("the end")) == line.index("an era") + len("an era")
+    spring = line.index("the spring") + len("the spring")
+    assert _extend_of(sentence, spring) == spring  # "of 1953" is a date, not a phrase that completes a noun
+    assert _extend_of(sentence, end, limit=10) == end  # too long to stay a short answer
