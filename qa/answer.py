@@ -372,6 +372,8 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 start, end = _extend_unit(sentence.text, span, question)
                 if span.label == "NP":
                     end = _extend_of(sentence, end)
+                elif span.label in _LISTED:
+                    end = _extend_list(sentence, span, end)
                 value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
                 if not value:
                     continue
@@ -447,6 +449,27 @@ def _extend_of(sentence: Sentence, end: int, limit: int = 60) -> int:
     if not following or max(following) - end > limit:
         return end
     return max(following)
+
+
+_AND = re.compile(r"(?:,\s+|\s+)(?:and|or)\s+|,\s+")
+_LISTED = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"))
+
+
+def _extend_list(sentence: Sentence, span: Span, end: int, limit: int = 60) -> int:
+    """Names of one kind listed together ("Shiphrah and Puah", "New Jersey, Rhode Island and Delaware")."""
+    stop = end
+    while True:
+        match = _AND.match(sentence.text, stop)
+        if match is None:
+            break
+        following = [s.end for s in sentence.spans if s.start == match.end() and s.label == span.label]
+        if not following or max(following) - span.start > limit:
+            break
+        stop = max(following)
+        if "and" in match.group(0) or "or" in match.group(0):
+            end = stop  # a list ends at its "and"; a comma alone may be an apposition ("Paris, France")
+            break
+    return end
 
 
 def _part_of_a_word(sentence: str, start: int, end: int) -> bool:

@@ -385,3 +385,23 @@ def test_a_noun_phrase_takes_the_of_phrase_that_completes_it():
     spring = line.index("the spring") + len("the spring")
     assert _extend_of(sentence, spring) == spring  # "of 1953" is a date, not a phrase that completes a noun
     assert _extend_of(sentence, end, limit=10) == end  # too long to stay a short answer
+
+
+def test_names_listed_together_are_one_answer():
+    from qa.answer import _extend_list
+    from qa.types import Sentence
+
+    line = "The midwives Shiphrah and Puah defied the pharaoh in Paris, France, with Moses, Aaron and Miriam."
+    names = ("Shiphrah", "Puah", "Moses", "Aaron", "Miriam")
+    spans = tuple(Span(line.index(n), line.index(n) + len(n), "PERSON") for n in names)
+    spans += tuple(Span(line.index(p), line.index(p) + len(p), "GPE") for p in ("Paris", "France"))
+    sentence = Sentence(0, 0, 0, len(line), 1, line, spans)
+
+    def listed(name: str) -> str:
+        span = next(s for s in spans if line[s.start : s.end] == name)
+        return line[span.start : _extend_list(sentence, span, span.end)]
+
+    assert listed("Shiphrah") == "Shiphrah and Puah"
+    assert listed("Moses") == "Moses, Aaron and Miriam"
+    assert listed("Paris") == "Paris"  # a comma alone is an apposition, not a list
+    assert listed("Puah") == "Puah"  # the last of its list
