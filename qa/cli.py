@@ -44,6 +44,9 @@ def main_callback(
     """Ask questions about a folder of news articles; get the answer with the sentences that support it, cited."""
 
 
+_INTERRUPTED = 130  # the exit code after Ctrl-C, as a shell reports a process that SIGINT ended
+
+
 @contextmanager
 def _errors(traceback: bool = False) -> Iterator[None]:
     """Turn the core's errors into one line on standard error and an exit code."""
@@ -58,7 +61,7 @@ def _errors(traceback: bool = False) -> Iterator[None]:
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         message(error_console(), "Interrupted.", style="yellow")
-        raise typer.Exit(130) from None
+        raise typer.Exit(_INTERRUPTED) from None
     except typer.Exit:
         raise
     except Exception as err:  # the one place that catches everything: users see a line, not a traceback
@@ -397,4 +400,14 @@ class _ChatView:
 def main() -> None:
     """Entry point of the ``qa`` command."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if done.code == _INTERRUPTED:
+            # A Ctrl-C that lands while torch is being imported can leave CPython set to end the process
+            # by SIGINT on the way out, even once caught here: status -2, not 130. Everything is cleaned
+            # up and said by now; leave with 130 before that can happen.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(_INTERRUPTED)
+        raise

@@ -650,3 +650,28 @@ def test_qa_add_with_the_real_models_embeds_only_the_new_article(seed_index: See
     # The seeds still answer as before.
     result = run_qa("ask", "--json", "How many votes did Takaichi get?", "--corpus", str(corpus), "--index", str(root))
     assert "237" in json_lines(result.stdout)[0]["evidence"][0]["text"]
+
+
+def test_an_interrupted_command_leaves_with_130_whatever_the_interpreter_was_told(monkeypatch: pytest.MonkeyPatch):
+    """A Ctrl-C during torch's import can leave CPython set to end itself by SIGINT at exit (status -2);
+    qa's entry point leaves with 130 before that can happen."""
+    from qa import cli
+
+    left: list[int] = []
+
+    def interrupted() -> None:
+        raise SystemExit(130)
+
+    monkeypatch.setattr(cli, "app", interrupted)
+    monkeypatch.setattr(cli.os, "_exit", left.append)  # records the exit; the real one never returns
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert left == [130]
+
+    def failed() -> None:
+        raise SystemExit(2)
+
+    monkeypatch.setattr(cli, "app", failed)
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 2 and left == [130]
