@@ -158,17 +158,22 @@ def run_quality(cfg: Config, data: dict[str, Dataset], builds: dict, log) -> dic
     return out
 
 
+def peer_sentences(cfg: Config) -> Path:
+    """qa's sentences as the peers index them (one JSON string a line), written by run_peers."""
+    return cfg.tmp / "peers" / "sentences.jsonl"
+
+
 def run_peers(cfg: Config, ds: Dataset, build: dict, log) -> dict:
     """BM25 alone, dense alone and txtai's hybrid index on qa's sentences, with the same questions."""
     import numpy as np
 
     from qa.index import load
 
-    work = cfg.tmp / "peers"
+    work = peer_sentences(cfg).parent
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     sentences = [s.text for s in load(ds.index).sentences]
-    (work / "sentences.jsonl").write_text("".join(json.dumps(t) + "\n" for t in sentences), encoding="utf-8")
+    peer_sentences(cfg).write_text("".join(json.dumps(t) + "\n" for t in sentences), encoding="utf-8")
     (work / "questions.jsonl").write_text("".join(json.dumps(q["question"]) + "\n" for q in ds.questions), encoding="utf-8")
     answerable = [q for q in ds.questions if q["answerable"]]
     rows: dict[str, dict] = {}
@@ -185,7 +190,7 @@ def run_peers(cfg: Config, ds: Dataset, build: dict, log) -> dict:
         log(f"peer {kind}: build and {len(ds.questions):,} questions ...")
         folder = work / kind
         built = benchlib.measure(
-            [PY, str(BENCH / "peers.py"), "build", kind, "--sentences", str(work / "sentences.jsonl"), "--out", str(folder)],
+            [PY, str(BENCH / "peers.py"), "build", kind, "--sentences", str(peer_sentences(cfg)), "--out", str(folder)],
             env=benchlib.bench_env(),
         ).check(f"building the {kind} peer")
         queried = benchlib.measure(
@@ -283,18 +288,18 @@ def run_speed(cfg: Config, ds: Dataset, build: dict, peers: dict | None, log) ->
         "cold": cold,
         "warm": {**warm_run.last_json(), "peak_rss_mb": warm_run.max_rss_mb},
         "build": build,
-        "builds": build_race(cfg, ds, log) if (peers or {}).get("peers", {}).get("dense", {}).get("dir") else None,
+        "builds": build_race(cfg, ds, peers["sentences"], log) if (peers or {}).get("peers", {}).get("dense", {}).get("dir") else None,
     }
 
 
-def build_race(cfg: Config, ds: Dataset, log) -> dict:
+def build_race(cfg: Config, ds: Dataset, n: int, log) -> dict:
     """qa's build and the dense peer's build of the same sentences, alternately, each in a new process.
 
     One build of each, minutes apart, compares the machine's moods as much as the builds; alternating
-    them ``cfg.build_pairs`` times and taking medians (and each pair's ratio) does not.
+    them ``cfg.build_pairs`` times and taking medians (and each pair's ratio) does not. ``n``: the sentences.
     """
     work = cfg.tmp / "build-race"
-    sentences = cfg.tmp / "peers" / "sentences.jsonl"
+    sentences = peer_sentences(cfg)
     runs: dict[str, list[benchlib.Measured]] = {"qa": [], "dense": []}
     log(f"builds: qa and the dense peer alternately, {cfg.build_pairs} of each ...")
     for _ in range(cfg.build_pairs):
@@ -312,7 +317,6 @@ def build_race(cfg: Config, ds: Dataset, log) -> dict:
             ).check("dense peer build (race)")
         )
     shutil.rmtree(work, ignore_errors=True)
-    n = sum(1 for line in sentences.read_text(encoding="utf-8").splitlines() if line.strip())
     out: dict = {"sentences": n, "pairs": cfg.build_pairs}
     for name, rs in runs.items():
         median = benchlib.median(r.wall_s for r in rs)

@@ -14,8 +14,6 @@ from qa import text
 from qa.types import Answer, Evidence, Sentence, Source, Span
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from qa.index import Index
     from qa.retrieve import Hit
 
@@ -161,7 +159,6 @@ class _Group:
     rows: list[int]
     score: float
     cosine: float
-    vector: np.ndarray
     lexical: float = 0.0  # BM25 of the first sentence, divided by the question's best
 
 
@@ -254,13 +251,13 @@ def _merge(index: Index, hits: list[Hit], threshold: float) -> list[_Group]:
     alike = (vectors @ vectors.T).tolist()  # every pair at once: cheaper than a product per pair
     groups: list[_Group] = []
     firsts: list[int] = []  # which hit opened each group
-    for i, (hit, vector) in enumerate(zip(hits, vectors, strict=True)):
+    for i, hit in enumerate(hits):
         for group, first in zip(groups, firsts, strict=True):
             if alike[first][i] >= threshold and _same_claim(index, group.rows[0], hit.sentence):
                 group.rows.append(hit.sentence)
                 break
         else:
-            groups.append(_Group([hit.sentence], hit.score, hit.dense, vector, hit.lexical))
+            groups.append(_Group([hit.sentence], hit.score, hit.dense, hit.lexical))
             firsts.append(i)
     return groups
 
@@ -391,7 +388,7 @@ def _short_answer(index: Index, question: Question, groups: list[_Group], idf: d
                 own_words = span_terms - {question.head} if head_match else span_terms
                 if not own_words or own_words <= q_terms:
                     continue  # the question's own words are not its answer ("the field" for "what field type?")
-                overlap = len(own_words & q_terms) / len(own_words) if own_words else 0.0
+                overlap = len(own_words & q_terms) / len(own_words)
                 proximity = _proximity(sentence.text, start, end, question.terms, idf)
                 score = weight * priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
                 if head_match:

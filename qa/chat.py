@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from qa import text
 from qa.answer import HEAD_KIND, analyze
 from qa.bot import check_question
-from qa.errors import QuestionError
+from qa.errors import EXIT_INTERRUPTED, QuestionError
 from qa.types import Answer, Article, Evidence, Sentence
 
 # Labels of the typed spans that name someone or something a later question can point back to.
@@ -794,9 +794,6 @@ class Chat:
         rows = library.paragraph(evidence.sentence)
         sentence = library.sentences[evidence.sentence]
         return Shown(number, evidence, library.articles[sentence.article], tuple(library.sentences[r] for r in rows), rows.index(evidence.sentence))
-
-
-EXIT_INTERRUPTED = 130
 
 
 def run(chat: Chat, read: Callable[[], str], show: Callable[[Reply], None], interrupted: Callable[[bool], None] | None = None) -> int:

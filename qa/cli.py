@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from qa import __version__
-from qa.errors import QAError
+from qa.errors import EXIT_INTERRUPTED, QAError
 from qa.settings import DEFAULT_CORPUS, DEFAULT_INDEX, DEFAULT_TOP_K, Settings
 
 app = typer.Typer(
@@ -44,9 +44,6 @@ def main_callback(
     """Ask questions about a folder of news articles; get the answer with the sentences that support it, cited."""
 
 
-_INTERRUPTED = 130  # the exit code after Ctrl-C, as a shell reports a process that SIGINT ended
-
-
 @contextmanager
 def _errors(traceback: bool = False) -> Iterator[None]:
     """Turn the core's errors into one line on standard error and an exit code."""
@@ -61,7 +58,7 @@ def _errors(traceback: bool = False) -> Iterator[None]:
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         message(error_console(), "Interrupted.", style="yellow")
-        raise typer.Exit(_INTERRUPTED) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except typer.Exit:
         raise
     except Exception as err:  # the one place that catches everything: users see a line, not a traceback
@@ -403,11 +400,11 @@ def main() -> None:
     try:
         app()
     except SystemExit as done:
-        if done.code == _INTERRUPTED:
+        if done.code == EXIT_INTERRUPTED:
             # A Ctrl-C that lands while torch is being imported can leave CPython set to end the process
             # by SIGINT on the way out, even once caught here: status -2, not 130. Everything is cleaned
             # up and said by now; leave with 130 before that can happen.
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(_INTERRUPTED)
+            os._exit(EXIT_INTERRUPTED)
         raise

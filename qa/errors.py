@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+EXIT_INTERRUPTED = 130  # after Ctrl-C, as a shell reports a process that SIGINT ended
+
 
 class QAError(Exception):
     """Base class: its message is shown to the user as is."""
