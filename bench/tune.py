@@ -73,7 +73,7 @@ def main() -> None:
 
     weights = replace(Weights(), **{k: float(v) for k, v in (kv.split("=") for kv in args.weights.split(",") if kv)})
     bot = Bot(index, weights=weights)
-    tuning = replace(Tuning(), **{k: float(v) for k, v in (kv.split("=") for kv in args.tuning.split(",") if kv)})
+    tuning = replace(Tuning(), **{k: (int(v) if v.isdigit() else float(v)) for k, v in (kv.split("=") for kv in args.tuning.split(",") if kv)})
     started = time.perf_counter()
     vectors = index.query_embedder().encode([r["question"] for r in rows])
     names = None

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -76,26 +77,40 @@ class Question:
 class Tuning:
     """Thresholds and weights shared by every question."""
 
-    evidence_pool: int = 30  # hits considered for evidence and answers
+    evidence_pool: int = 12  # hits read again (reranked) and considered for evidence and answers
+    # The reranker: a linear model of ranking_signals, fitted listwise on public SQuAD v1.1 questions
+    # (bench/rank.py --fit), and the scale and shift that turn its score into a probability.
+    ranking: tuple[tuple[str, float], ...] = (
+        ("dense", 4.643),
+        ("lexical", 1.690),
+        ("context", 4.472),
+        ("coverage", 3.930),
+        ("typed", 2.923),
+        ("length", 0.480),
+        ("pairs", 0.963),
+    )
+    ranking_calibration: tuple[float, float] = (0.773, -8.249)
     answer_depth: int = 5  # evidence groups searched for a short answer
     merge_cosine: float = 0.82  # sentences this alike are one piece of evidence
     top_bonus: float = 1.5  # weight of answers found in the best evidence over those found deeper
+    hold_ratio: float = 0.7  # evidence holding the short answer moves first if rated this close to the best
     # confidence = sigmoid(bias + sum of weight * signal): a logistic regression of "the articles answer"
     # fitted once on the public SQuAD 2.0 dev half (bench/tune.py --fit --signals <these names>), the bias
     # then moved so that 0.5 keeps 95% of the answerable questions there (the "Tuning.bias" tune.py prints).
     weights: tuple[tuple[str, float], ...] = (
-        ("cosine", 5.222),
-        ("coverage_answer", -0.055),
-        ("support", 0.942),
-        ("margin", -0.575),
-        ("missing", 0.081),
-        ("constraint", 0.849),  # the question's rarest words stand in the answer's own sentence
-        ("names", 0.104),  # and so do the names it asks about
-        ("lexical", 0.371),
-        ("dense_rank", -2.935),  # with the cosine: the best dense match anywhere, not just the top's
-        ("negation", -2.818),  # a negated question, a sentence that is not
+        ("cosine", 4.546),
+        ("probability", 0.942),  # the reranker's, for the best sentence
+        ("coverage_answer", -0.528),
+        ("support", 1.062),
+        ("margin", -0.594),
+        ("missing", 0.181),
+        ("constraint", 0.891),  # the question's rarest words stand in the answer's own sentence
+        ("names", 0.038),  # and so do the names it asks about
+        ("lexical", -0.217),
+        ("dense_rank", -2.517),  # with the cosine: the best dense match anywhere, not just the top's
+        ("negation", -2.883),  # a negated question, a sentence that is not
     )
-    bias: float = -0.334
+    bias: float = 0.162
     threshold: float = 0.5
 
 
@@ -184,16 +199,17 @@ class Assessment:
 def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | None = None) -> Assessment:
     """Merge the evidence, find the short answer and measure how well the evidence fits the question."""
     t = tuning or Tuning()
-    groups = _merge(index, hits[: t.evidence_pool], t.merge_cosine)
     idf = _idf(index, question.terms)
+    reader = _Reader(index, question, idf)
+    groups = _merge(index, _rerank(index, question, hits[: t.evidence_pool], reader, t), t.merge_cosine)
     best = groups[0]
     coverage = _coverage(index, best.rows[0], question.terms, idf)
     # Open "what" questions type their answer too loosely to outvote retrieval: only the best sentence is read.
     depth = 1 if question.kind == "thing" else t.answer_depth
-    candidate = _short_answer(index, question, groups[:depth], idf, t.top_bonus) if question.kind else None
+    candidate = _short_answer(reader, groups[:depth], t.top_bonus) if question.kind else None
     if candidate is not None:
-        # The evidence that holds the answer comes first.
-        holding = [g for g in groups if any(r in candidate.spans for r in g.rows)]
+        # The evidence that holds the answer comes first, unless the reranker rates it much lower.
+        holding = [g for g in groups if any(r in candidate.spans for r in g.rows) and g.score >= t.hold_ratio * best.score]
         groups = holding + [g for g in groups if g not in holding]
     # The sentence that holds the answer (or, without a short answer, the best one): the words that narrow
     # the question ("upper" house, "Ishiba", "Malaysia") must stand there, not just somewhere in the passage.
@@ -201,6 +217,7 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
     own = _sentence_terms(index, row)
     signals = {
         "cosine": best.cosine,
+        "probability": best.score,  # the reranker's: that the best sentence holds the answer
         "coverage": coverage,
         "coverage_answer": _coverage(index, groups[0].rows[0], question.terms, idf),
         "typed": 1.0 if question.kind else 0.0,
@@ -281,8 +298,66 @@ def _idf(index: Index, terms: tuple[str, ...]) -> dict[str, float]:
     return {term: index.lexical.idf(term) for term in set(terms)}
 
 
-def _sentence_terms(index: Index, row: int) -> set[str]:
-    return set(text.terms(index.sentences[row].text))
+def _sentence_terms(index: Index, row: int) -> frozenset[str]:
+    return _terms_of(index.sentences[row].text)
+
+
+@lru_cache(maxsize=4096)
+def _terms_of(sentence: str) -> frozenset[str]:
+    return frozenset(text.terms(sentence))
+
+
+@lru_cache(maxsize=4096)
+def _pairs_of(sentence: str) -> tuple[int, frozenset[tuple[str, str]]]:
+    """How many words a sentence has, and each pair of words that follow one another."""
+    words = text.words(sentence)
+    return len(words), frozenset(zip(words, words[1:], strict=False))
+
+
+def _rerank(index: Index, question: Question, hits: list[Hit], reader: _Reader, tuning: Tuning) -> list[Hit]:
+    """The hits ranked again by reading each sentence for the question; each score becomes the
+    probability that the sentence holds the answer.
+
+    Retrieval scores a sentence by how alike it is to the question. Reading it also asks whether it
+    holds the question's words (or its neighbours do), the question's word pairs in their order, and a
+    span of the kind the question asks for (a number for "how many", a person for "who") that is not the
+    question's own words. A linear model of these signals, fitted once on public data (bench/rank.py),
+    then calibrated to a probability.
+    """
+    if not hits:
+        return hits
+    pairs = question_pairs(question)
+    scored = []
+    for position, hit in enumerate(hits):
+        signals = ranking_signals(index, question, hit, reader, pairs)
+        z = sum(weight * signals[name] for name, weight in tuning.ranking)
+        scored.append((-z, position, hit))
+    scored.sort()
+    scale, shift = tuning.ranking_calibration
+    return [replace(hit, score=round(_sigmoid(scale * -negative + shift), 6)) for negative, _, hit in scored]
+
+
+def question_pairs(question: Question) -> set[tuple[str, str]]:
+    """The question's pairs of words that follow one another, save pairs of two function words."""
+    words = text.words(question.text)
+    stop = text.stopwords()
+    return {(a, b) for a, b in zip(words, words[1:], strict=False) if a not in stop or b not in stop}
+
+
+def ranking_signals(index: Index, question: Question, hit: Hit, reader: _Reader, pairs: set[tuple[str, str]]) -> dict[str, float]:
+    """What the reranker weighs for one retrieved sentence."""
+    row = hit.sentence
+    length, sentence_pairs = _pairs_of(index.sentences[row].text)
+    return {
+        "dense": hit.dense,
+        "lexical": hit.lexical,
+        "context": hit.score - hit.own,
+        "coverage": _coverage(index, row, question.terms, reader.idf),
+        # Open "what" questions accept almost any noun phrase: reading for one tells little (and costs most).
+        "typed": reader.best(row) if question.kind not in (None, "thing") else 0.0,
+        "length": math.log1p(length),
+        "pairs": len(pairs & sentence_pairs) / len(pairs) if pairs else 0.0,
+    }
 
 
 def _coverage(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:
@@ -299,14 +374,14 @@ def _coverage(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, flo
     return got / total if total else 0.0
 
 
-def _share(terms: tuple[str, ...], found: set[str]) -> float:
+def _share(terms: tuple[str, ...], found: AbstractSet[str]) -> float:
     """Share of the terms that the words hold, a part of a word counting too."""
     if not terms:
         return 0.0
     return sum(1 for t in terms if t in found or _partial(t, found)) / len(terms)
 
 
-def _constraint(terms: tuple[str, ...], found: set[str], idf: dict[str, float]) -> float:
+def _constraint(terms: tuple[str, ...], found: AbstractSet[str], idf: dict[str, float]) -> float:
     """1 less the weight (idf) of the rarest question word absent from the answer's sentence, over the rarest's.
 
     1 when the sentence holds every word; 0 when it lacks the question's rarest ("upper" in "how many votes
@@ -344,68 +419,107 @@ def _missing(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, floa
     return max(absent, default=0.0) / ceiling
 
 
-def _partial(term: str, found: set[str]) -> float:
+def _partial(term: str, found: AbstractSet[str]) -> float:
     """Credit for a term that stands inside a longer word of the sentence ("phone" in "telephone")."""
     if len(term) < 4:
         return 0.0
     return 1.0 if any(term in word and word != term for word in found) else 0.0
 
 
-def _short_answer(index: Index, question: Question, groups: list[_Group], idf: dict[str, float], top_bonus: float = 1.0) -> _Candidate | None:
+@dataclass(frozen=True)
+class _Reading:
+    """One typed span of a sentence, scored for the question before its evidence group weighs it."""
+
+    key: str  # answers that say the same thing share it
+    value: str
+    score: float
+    proximity: float
+    agreement: float
+    span: tuple[int, int]  # where the value stands in its sentence
+
+
+class _Reader:
+    """Reads sentences for the answer a question expects, each sentence once per question."""
+
+    def __init__(self, index: Index, question: Question, idf: dict[str, float]) -> None:
+        self.index = index
+        self.question = question
+        self.idf = idf
+        self.priors = KINDS[question.kind] if question.kind else {}
+        self.q_terms = set(question.terms)
+        self.q_words = [w for w in text.words(question.text) if len(w) >= 4]
+        self.q_figures = set(_FIGURE.findall(question.text))
+        self.counting = question.kind in ("number", "money", "percent", "quantity")
+        self._read: dict[int, list[_Reading]] = {}
+
+    def best(self, row: int) -> float:
+        """The score of the best answer the sentence offers (0 when it offers none)."""
+        return max((r.score for r in self.read(row)), default=0.0)
+
+    def read(self, row: int) -> list[_Reading]:
+        """The sentence's spans that can answer the question, in the order they are found."""
+        if row not in self._read:
+            self._read[row] = self._scan(row) if self.priors else []
+        return self._read[row]
+
+    def _scan(self, row: int) -> list[_Reading]:
+        question, priors, q_terms = self.question, self.priors, self.q_terms
+        assert question.kind is not None
+        sentence = self.index.sentences[row]
+        out: list[_Reading] = []
+        near = _Nearness(sentence.text, question.terms, self.idf)
+        for span in _typed_spans(sentence.spans, priors):
+            start, end = _extend_unit(sentence.text, span, question)
+            if span.label == "NP":
+                end = _extend_of(sentence, end)
+            elif span.label in _LISTED:
+                end = _extend_list(sentence, span, end)
+            value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
+            if not value:
+                continue
+            if not _fits(value, question.kind) or not _fits_head(value, question):
+                continue
+            if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
+                continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
+            figures = set(_FIGURE.findall(value))
+            if figures and figures <= self.q_figures and set(text.terms(_FIGURE_WORD.sub(" ", value))) <= q_terms:
+                continue  # "4th" or "October 4th" does not answer a question that says "October 4"
+            if self.counting and _in_a_calendar_date(sentence, start, end):
+                continue  # the 4 of "October 4" counts nothing
+            span_terms = {_as_asked(t, self.q_words) for t in text.terms(value)}
+            head_match = bool(question.head) and question.head in span_terms
+            own_words = span_terms - {question.head} if head_match else span_terms
+            if not own_words or own_words <= q_terms:
+                continue  # the question's own words are not its answer ("the field" for "what field type?")
+            overlap = len(own_words & q_terms) / len(own_words)
+            proximity = near.of(start, end)
+            score = priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
+            if head_match:
+                score *= 1.6
+            score *= _unit_match(value, question) * _titled_by_question(sentence.text, start, q_terms, question)
+            agreement = _agreement(sentence, span, question)
+            begin = sentence.text.find(value, start)
+            where = (begin, begin + len(value)) if begin >= 0 else (start, end)
+            out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where))
+        return out
+
+
+def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0) -> _Candidate | None:
     """The best typed span in the top evidence, voted across sentences and sources."""
-    assert question.kind is not None
-    priors = KINDS[question.kind]
-    q_terms = set(question.terms)
-    q_words = [w for w in text.words(question.text) if len(w) >= 4]
-    q_figures = set(_FIGURE.findall(question.text))
-    counting = question.kind in ("number", "money", "percent", "quantity")
     candidates: dict[str, _Candidate] = {}
     top = groups[0].score if groups else 1.0
     for rank, group in enumerate(groups):
         weight = max(group.score, 1e-6) / max(top, 1e-6) * (1.0 / (1 + 0.15 * rank)) * (top_bonus if rank == 0 else 1.0)
         for row in group.rows:
-            sentence = index.sentences[row]
-            for span in _typed_spans(sentence.spans, priors):
-                start, end = _extend_unit(sentence.text, span, question)
-                if span.label == "NP":
-                    end = _extend_of(sentence, end)
-                elif span.label in _LISTED:
-                    end = _extend_list(sentence, span, end)
-                value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
-                if not value:
-                    continue
-                if not _fits(value, question.kind) or not _fits_head(value, question):
-                    continue
-                if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
-                    continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
-                figures = set(_FIGURE.findall(value))
-                if figures and figures <= q_figures and set(text.terms(_FIGURE_WORD.sub(" ", value))) <= q_terms:
-                    continue  # "4th" or "October 4th" does not answer a question that says "October 4"
-                if counting and _in_a_calendar_date(sentence, start, end):
-                    continue  # the 4 of "October 4" counts nothing
-                span_terms = {_as_asked(t, q_words) for t in text.terms(value)}
-                head_match = bool(question.head) and question.head in span_terms
-                own_words = span_terms - {question.head} if head_match else span_terms
-                if not own_words or own_words <= q_terms:
-                    continue  # the question's own words are not its answer ("the field" for "what field type?")
-                overlap = len(own_words & q_terms) / len(own_words)
-                proximity = _proximity(sentence.text, start, end, question.terms, idf)
-                score = weight * priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
-                if head_match:
-                    score *= 1.6
-                score *= _unit_match(value, question) * _titled_by_question(sentence.text, start, q_terms, question)
-                agreement = _agreement(sentence, span, question)
-                score *= agreement
-                key = _answer_key(value, question.kind)
-                cand = candidates.setdefault(key, _Candidate(value))
+            for reading in reader.read(row):
+                score = weight * reading.score
+                cand = candidates.setdefault(reading.key, _Candidate(reading.value))
                 cand.by_group[rank] = max(cand.by_group.get(rank, 0.0), score)
-                cand.support = max(cand.support, proximity)
-                cand.tied = max(cand.tied, agreement)
-                if row not in cand.spans:
-                    begin = sentence.text.find(value, start)
-                    cand.spans[row] = (begin, begin + len(value)) if begin >= 0 else (start, end)
-                if _prefer(value, cand.text):
-                    cand.text = value
+                cand.support = max(cand.support, reading.proximity)
+                cand.tied = max(cand.tied, reading.agreement)
+                cand.spans.setdefault(row, reading.span)
+                if _prefer(reading.value, cand.text):
+                    cand.text = reading.value
     if not candidates:
         return None
     for cand in candidates.values():
@@ -625,37 +739,49 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
     return 0.8 if named_before else 0.6
 
 
-_TOKEN = re.compile(r"\w+(?:[.'’]\w+)*")
-
-
 @lru_cache(maxsize=4096)
 def _tokens(sentence: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
     """Each word of a sentence: where it starts and ends, and its terms (a sentence is scored for many spans)."""
-    return tuple((m.start(), m.end(), tuple(text.terms(m.group(0)))) for m in _TOKEN.finditer(sentence))
+    return tuple(text.token_terms(sentence))
+
+
+class _Nearness:
+    """Where the question's terms stand in one sentence, to score any span of it by _proximity."""
+
+    def __init__(self, sentence: str, terms: tuple[str, ...], idf: dict[str, float]) -> None:
+        self.tokens = _tokens(sentence)
+        wanted = set(terms)
+        self.positions: dict[str, list[int]] = defaultdict(list)
+        for i, (_, _, found) in enumerate(self.tokens):
+            for term in found:
+                if term in wanted:
+                    self.positions[term].append(i)
+        self.terms = terms
+        self.idf = idf
+        self.total = sum(idf[t] for t in terms)
+
+    def of(self, start: int, end: int) -> float:
+        """How close the span sits to the question's terms (0 to 1, idf-weighted)."""
+        if not self.total:
+            return 0.0
+        tokens = self.tokens
+        span_first = next((i for i, (_, stop, _) in enumerate(tokens) if stop > start), len(tokens))
+        span_last = max(span_first, next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i][0] < end), span_first))
+        got = 0.0
+        for term in self.terms:
+            # Words before a figure or a name tend to be what it is about ("Jones received 149"):
+            # a term that follows the span counts as if it stood twice as far.
+            distances = [span_first - i if i < span_first else 2 * (i - span_last) for i in self.positions.get(term, ()) if not start <= tokens[i][0] < end]
+            if distances:
+                got += self.idf[term] / (1.0 + max(0, min(distances) - 1) / 4.0)
+        return got / self.total
 
 
 def _proximity(sentence: str, start: int, end: int, terms: tuple[str, ...], idf: dict[str, float]) -> float:
     """How close the span sits to the question's terms in the sentence (0 to 1, idf-weighted)."""
     if not terms:
         return 0.0
-    positions: dict[str, list[int]] = defaultdict(list)
-    tokens = _tokens(sentence)
-    span_first = next((i for i, (_, stop, _) in enumerate(tokens) if stop > start), len(tokens))
-    span_last = max(span_first, next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i][0] < end), span_first))
-    for i, (begin, _, found) in enumerate(tokens):
-        if start <= begin < end:
-            continue
-        for term in found:
-            positions[term].append(i)
-    total = sum(idf[t] for t in terms)
-    got = 0.0
-    for term in terms:
-        if positions.get(term):
-            # Words before a figure or a name tend to be what it is about ("Jones received 149"):
-            # a term that follows the span counts as if it stood twice as far.
-            distance = min(span_first - i if i < span_first else 2 * (i - span_last) for i in positions[term])
-            got += idf[term] / (1.0 + max(0, distance - 1) / 4.0)
-    return got / total if total else 0.0
+    return _Nearness(sentence, terms, idf).of(start, end)
 
 
 def _answer_key(value: str, kind: str) -> str:

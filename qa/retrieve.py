@@ -28,7 +28,7 @@ class Hit:
     """A sentence and its scores for one question."""
 
     sentence: int
-    score: float  # fused, with context
+    score: float  # fused, with context; once reranked (qa.answer), the probability that it holds the answer
     own: float  # fused, the sentence alone
     dense: float  # cosine similarity
     lexical: float  # BM25, divided by the best BM25 score of the question

@@ -55,6 +55,31 @@ def terms(text: str) -> list[str]:
     return list(_stemmer().stemWords(kept))
 
 
+def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Each word token of a text: where it starts and ends, and its terms (as ``terms`` finds them in it)."""
+    stop = stopwords()
+    spans: list[tuple[int, int, int]] = []  # start, end, how many of the kept words are its own
+    kept: list[str] = []
+    for m in _WORD.finditer(text):
+        token = m.group(0).lower()
+        if "'" in token or "." in token or not token.isascii():  # as words() would have it (rare)
+            own = [w for w in words(m.group(0)) if w not in stop and (len(w) > 1 or w.isdigit())]
+            kept.extend(own)
+            spans.append((m.start(), m.end(), len(own)))
+        elif token in stop or (len(token) == 1 and not token.isdigit()):
+            spans.append((m.start(), m.end(), 0))
+        else:
+            kept.append(token)
+            spans.append((m.start(), m.end(), 1))
+    stems = _stemmer().stemWords(kept)
+    out = []
+    at = 0
+    for start, end, n in spans:
+        out.append((start, end, tuple(stems[at : at + n])))
+        at += n
+    return out
+
+
 def stem(word: str) -> str:
     """The stem of one lower-cased word."""
     return str(_stemmer().stemWord(word.lower()))

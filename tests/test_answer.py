@@ -405,3 +405,48 @@ def test_names_listed_together_are_one_answer():
     assert listed("Moses") == "Moses, Aaron and Miriam"
     assert listed("Paris") == "Paris"  # a comma alone is an apposition, not a list
     assert listed("Puah") == "Puah"  # the last of its list
+
+
+def test_reranking_reads_each_sentence_for_what_the_question_asks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from helpers import ConstantEmbedder
+
+    from qa.answer import Tuning, _idf, _Reader, _rerank
+    from qa.retrieve import search
+
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": "Praise\n\nTakaichi thanked everyone for the votes Takaichi won, and the votes Takaichi won were celebrated.\n",
+            "b.txt": "Count\n\nTakaichi won 237 votes.\n",
+            "c.txt": "Weather\n\nIt rained all day in the capital.\n",
+        },
+    )
+    fake_build(corpus, tmp_path / "index", embedder=ConstantEmbedder())
+    loaded = index_mod.load(tmp_path / "index")
+    question = analyze("How many votes did Takaichi win?")
+    hits = search(loaded, ConstantEmbedder().encode([question.text])[0], question.text, k=3)
+    # Retrieval alone (no dense signal here) prefers the sentence that repeats the question's words...
+    assert loaded.sentences[hits[0].sentence].text.startswith("Takaichi thanked")
+    reranked = _rerank(loaded, question, hits, _Reader(loaded, question, _idf(loaded, question.terms)), Tuning())
+    # ...reading them finds the one that holds a number of votes.
+    assert loaded.sentences[reranked[0].sentence].text == "Takaichi won 237 votes."
+    assert sorted(h.sentence for h in reranked) == sorted(h.sentence for h in hits)
+    scores = [h.score for h in reranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 < s < 1.0 for s in scores)  # the probability that the sentence holds the answer
+
+
+def test_every_ranking_signal_is_measured(tiny_bot: Bot):
+    from qa.answer import Tuning, _idf, _Reader, question_pairs, ranking_signals
+    from qa.retrieve import search
+
+    loaded = tiny_bot.index
+    for question in ("How many residents were evacuated?", "What did the council approve?", "Why did the mayor praise the vote?"):
+        q = analyze(question)
+        hits = search(loaded, loaded.query_embedder().encode([q.text])[0], q.text, k=5)
+        reader = _Reader(loaded, q, _idf(loaded, q.terms))
+        for hit in hits:
+            signals = ranking_signals(loaded, q, hit, reader, question_pairs(q))
+            assert set(signals) == {name for name, _ in Tuning().ranking}
+            assert all(math.isfinite(v) for v in signals.values())
+

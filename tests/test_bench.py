@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import benchlib  # noqa: E402
+import rank  # noqa: E402
 import run  # noqa: E402
 import scale  # noqa: E402
 
@@ -225,3 +226,24 @@ def test_the_build_target_is_judged_on_the_alternating_builds():
     # Without a race (no dense peer), the single builds are compared as before.
     row = next(r for r in run.speed_targets({**speed, "builds": None}, dense) if r[0].startswith("build at least as fast"))
     assert row[1:] == ["0.50×", "missed"]
+
+
+# ---------------------------------------------------------------- the reranker's fit
+
+
+def test_the_listwise_fit_learns_which_signal_marks_the_right_sentence():
+    rng = np.random.default_rng(0)
+    questions, hits = 300, 6
+    x = rng.normal(size=(questions, hits, 2))  # signal 0 is noise; signal 1 is higher on the right sentence
+    right = rng.integers(0, hits, size=questions)
+    x[np.arange(questions), right, 1] += 3.0
+    y = np.zeros((questions, hits))
+    y[np.arange(questions), right] = 1.0
+    mask = np.ones((questions, hits), dtype=bool)
+    w = rank.fit_listwise(x, y, mask, steps=300)
+    assert w[1] > 1.0 and abs(w[0]) < 0.3 * w[1]
+    assert rank.first_right(x, y, mask, w) > 0.8
+    assert rank.first_right(x, y, mask, None) == pytest.approx(np.mean(right == 0))  # retrieval's order: the first hit
+    mask[:, -1] = False  # a missing hit is never ranked first, whatever its signals
+    x[:, -1, 1] = 100.0
+    assert rank.first_right(x, y, mask, w) > 0.8

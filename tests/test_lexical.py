@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import bm25s
@@ -52,3 +53,21 @@ def test_mismatched_arrays_are_refused(tmp_path: Path):
     np.save(tmp_path / "indices.csc.index.npy", np.array([0, 9, 9], dtype=np.int32))
     with pytest.raises(ValueError):
         LexicalIndex(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Takaichi’s 237 votes, the U.S. and Japan's alliance: it's O'Neill's 4th visit.",
+        "İstanbul, Straße and ÆON are names; I a 9 x ... __init__ don't.",
+        "",
+        "The Prime Minister's office said so.",
+    ],
+)
+def test_each_token_has_the_terms_that_terms_finds_in_it(line: str):
+    from qa import text
+
+    tokens = text.token_terms(line)
+    assert [line[start:end] for start, end, _ in tokens] == re.findall(r"\w+(?:[.'’]\w+)*", line)
+    assert [found for _, _, found in tokens] == [tuple(text.terms(line[start:end])) for start, end, _ in tokens]
+    assert [t for _, _, found in tokens for t in found] == text.terms(line)
