@@ -154,6 +154,8 @@ def analyze(question: str) -> Question:
         if kind is None:
             kind = "number" if head in ("number", "amount", "total", "count", "tally", "margin") else "thing"
     wh_words = set(wh.split())
+    if kind == "duration":
+        wh_words |= {"last", "lasted", "lasting"}  # "how long did it last?": the verb asks for the length
     terms = tuple(t for t in text.terms(lower) if t not in {text.stem(w) for w in wh_words})
     head_stem = text.stem(head) if wh in ("what", "which") and head else None
     # Whom the question is about: its capitalised words, but not a possessor ("Smith's rival" is someone else).
@@ -619,6 +621,8 @@ def _fits(value: str, kind: str) -> bool:
     if kind == "duration":
         return bool(_TIME_UNIT.search(value) and _NUMBER_WORD.search(value))
     if kind == "age":
+        if _MONTH_NAMES.search(value) or _WEEKDAYS.search(value):
+            return False  # "October 25" is a day, not an age
         return bool(re.search(r"\d", value)) and (not _TIME_UNIT.search(value) or "year" in value.lower())
     if kind == "date":
         # "three-day" or "nearly six years" measure time; they do not say when.

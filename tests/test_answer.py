@@ -450,3 +450,11 @@ def test_every_ranking_signal_is_measured(tiny_bot: Bot):
             assert set(signals) == {name for name, _ in Tuning().ranking}
             assert all(math.isfinite(v) for v in signals.values())
 
+
+def test_a_day_is_not_an_age_and_how_long_it_lasted_asks_no_word_last():
+    from qa.answer import _fits
+
+    assert _fits("64-year-old", "age") and _fits("64", "age")
+    assert not _fits("October 25", "age") and not _fits("Monday 3", "age")
+    assert "last" not in analyze("How long did Trump's visit to Japan last?").terms
+    assert "last" in analyze("When did Trump last visit Japan?").terms  # here it narrows the question
