@@ -488,6 +488,8 @@ class _Reader:
                 continue  # "4th" or "October 4th" does not answer a question that says "October 4"
             if self.counting and _in_a_calendar_date(sentence, start, end):
                 continue  # the 4 of "October 4" counts nothing
+            if question.kind == "age" and not _said_as_an_age(sentence.text, start, end):
+                continue  # "How old is she?": the 237 of "she won 237 votes" is no age
             span_terms = {_as_asked(t, self.q_words) for t in text.terms(value)}
             head_match = bool(question.head) and question.head in span_terms
             own_words = span_terms - {question.head} if head_match else span_terms
@@ -621,8 +623,8 @@ def _fits(value: str, kind: str) -> bool:
     if kind == "duration":
         return bool(_TIME_UNIT.search(value) and _NUMBER_WORD.search(value))
     if kind == "age":
-        if _MONTH_NAMES.search(value) or _WEEKDAYS.search(value):
-            return False  # "October 25" is a day, not an age
+        if _MONTH_NAMES.search(value) or _WEEKDAYS.search(value) or re.fullmatch(r"(?:in\s+)?(?:1[0-9]|20)\d\ds?", value.strip(), re.I):
+            return False  # "October 25" is a day and "2017" a year, not an age
         return bool(re.search(r"\d", value)) and (not _TIME_UNIT.search(value) or "year" in value.lower())
     if kind == "date":
         # "three-day" or "nearly six years" measure time; they do not say when.
@@ -635,6 +637,16 @@ def _fits(value: str, kind: str) -> bool:
     if kind in ("number", "money", "percent", "quantity"):
         return bool(re.search(r"\d", value) or _NUMBER_WORD.search(value))
     return True
+
+
+_AGE_WORDS = re.compile(r"\byears?\b|-year|\bold\b|\baged?\b", re.I)
+
+
+def _said_as_an_age(sentence: str, start: int, end: int) -> bool:
+    """Whether a number is said to be an age: "64-year-old", "aged 64", "64 years old", "Takaichi (64)"."""
+    if _AGE_WORDS.search(sentence[max(0, start - 12) : end + 14]):
+        return True
+    return sentence[max(0, start - 1) : start] == "(" and sentence[end : end + 1] == ")"
 
 
 def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
@@ -723,6 +735,11 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
     """
     if not (question.names or question.possessors) or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
         return 1.0
+    if question.kind == "age" and question.names:
+        # "64-year-old Takaichi": an age said before a name is that name's.
+        after = [s for s in sentence.spans if s.label in _NAME_LABELS and 0 <= s.start - span.end <= 2]
+        if after:
+            return 1.5 if set(text.terms(sentence.text[after[0].start : after[0].end])) & set(question.names) else 0.6
     before = [s for s in sentence.spans if s.label in _NAME_LABELS and s.end <= span.start and span.start - s.end <= 120]
     if not before:
         return 1.0

@@ -455,6 +455,18 @@ def test_a_day_is_not_an_age_and_how_long_it_lasted_asks_no_word_last():
     from qa.answer import _fits
 
     assert _fits("64-year-old", "age") and _fits("64", "age")
-    assert not _fits("October 25", "age") and not _fits("Monday 3", "age")
+    assert not _fits("October 25", "age") and not _fits("Monday 3", "age") and not _fits("2017", "age")
     assert "last" not in analyze("How long did Trump's visit to Japan last?").terms
     assert "last" in analyze("When did Trump last visit Japan?").terms  # here it narrows the question
+
+
+def test_an_age_is_a_number_said_to_be_one():
+    from qa.answer import _said_as_an_age
+
+    def said(line: str, value: str) -> bool:
+        return _said_as_an_age(line, line.index(value), line.index(value) + len(value))
+
+    assert said("As per reports, 64-year-old Takaichi secured 237 of the 465 votes.", "64-year-old")
+    assert not said("As per reports, 64-year-old Takaichi secured 237 of the 465 votes.", "465")
+    assert said("The mayor, aged 51, resigned.", "51") and said("Smith (72) retired.", "72") and said("She is 40 years old.", "40")
+    assert not said("Takaichi won 237 votes in the lower house.", "237")
