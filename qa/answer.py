@@ -766,6 +766,10 @@ def _tokens(sentence: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
     return tuple(text.token_terms(sentence))
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
+_CLAUSE_STEP = 3  # words that a clause break counts for
+
+
 class _Nearness:
     """Where the question's terms stand in one sentence, to score any span of it by _proximity."""
 
@@ -780,6 +784,15 @@ class _Nearness:
         self.terms = terms
         self.idf = idf
         self.total = sum(idf[t] for t in terms)
+        # Which clause each word stands in: a comma, semicolon, colon, dash or bracket between two words
+        # parts them ("in January, last visited Japan in 2019": "last visited" belongs with 2019).
+        self.clause: list[int] = []
+        breaks = 0
+        previous_end = 0
+        for begin, stop, _ in self.tokens:
+            breaks += len(_CLAUSE_BREAK.findall(sentence, previous_end, begin))
+            self.clause.append(breaks)
+            previous_end = stop
 
     def of(self, start: int, end: int) -> float:
         """How close the span sits to the question's terms (0 to 1, idf-weighted)."""
@@ -792,7 +805,11 @@ class _Nearness:
         for term in self.terms:
             # Words before a figure or a name tend to be what it is about ("Jones received 149"):
             # a term that follows the span counts as if it stood twice as far.
-            distances = [span_first - i if i < span_first else 2 * (i - span_last) for i in self.positions.get(term, ()) if not start <= tokens[i][0] < end]
+            distances = [
+                (span_first - i if i < span_first else 2 * (i - span_last)) + _CLAUSE_STEP * abs(self.clause[i] - self.clause[span_first if i < span_first else span_last])
+                for i in self.positions.get(term, ())
+                if not start <= tokens[i][0] < end
+            ]
             if distances:
                 got += self.idf[term] / (1.0 + max(0, min(distances) - 1) / 4.0)
         return got / self.total

@@ -470,3 +470,18 @@ def test_an_age_is_a_number_said_to_be_one():
     assert not said("As per reports, 64-year-old Takaichi secured 237 of the 465 votes.", "465")
     assert said("The mayor, aged 51, resigned.", "51") and said("Smith (72) retired.", "72") and said("She is 40 years old.", "40")
     assert not said("Takaichi won 237 votes in the lower house.", "237")
+
+
+def test_words_of_the_same_clause_stand_closer():
+    from qa.answer import _proximity
+
+    line = "Trump, who began a second term in January, last visited Japan in 2019 for a summit."
+    terms = ("last", "visit", "japan")
+    idf = dict.fromkeys(terms, 1.0)
+
+    def near(value: str) -> float:
+        return _proximity(line, line.index(value), line.index(value) + len(value), terms, idf)
+
+    assert near("2019") > near("January")
+    unbroken = line.replace("January,", "January")  # without the comma, "last visited" may be January's
+    assert _proximity(unbroken, unbroken.index("January"), unbroken.index("January") + 7, terms, idf) > near("January")
