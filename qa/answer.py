@@ -802,11 +802,13 @@ class _Nearness:
         span_first = next((i for i, (_, stop, _) in enumerate(tokens) if stop > start), len(tokens))
         span_last = max(span_first, next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i][0] < end), span_first))
         got = 0.0
+        clause_first = self.clause[min(span_first, len(tokens) - 1)] if tokens else 0
+        clause_last = self.clause[min(span_last, len(tokens) - 1)] if tokens else 0
         for term in self.terms:
             # Words before a figure or a name tend to be what it is about ("Jones received 149"):
             # a term that follows the span counts as if it stood twice as far.
             distances = [
-                (span_first - i if i < span_first else 2 * (i - span_last)) + _CLAUSE_STEP * abs(self.clause[i] - self.clause[span_first if i < span_first else span_last])
+                (span_first - i if i < span_first else 2 * (i - span_last)) + _CLAUSE_STEP * abs(self.clause[i] - (clause_first if i < span_first else clause_last))
                 for i in self.positions.get(term, ())
                 if not start <= tokens[i][0] < end
             ]

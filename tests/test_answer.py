@@ -485,3 +485,4 @@ def test_words_of_the_same_clause_stand_closer():
     assert near("2019") > near("January")
     unbroken = line.replace("January,", "January")  # without the comma, "last visited" may be January's
     assert _proximity(unbroken, unbroken.index("January"), unbroken.index("January") + 7, terms, idf) > near("January")
+    assert 0.0 < _proximity(line, len(line) - 1, len(line), terms, idf) <= 1.0  # a span after the last word
