@@ -71,6 +71,7 @@ class Question:
     head: str | None = None  # stem of the noun after "what"/"which": "parti" in "which party"
     names: tuple[str, ...] = ()  # stems of the capitalised words of the question (who or what it is about)
     possessors: tuple[str, ...] = ()  # "Smith" in "Smith's rival": related to, but not, the subject
+    subject: bool = False  # the answer does what the question says ("who won?", "which party won?")
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ def analyze(question: str) -> Question:
     elif wh == "how often":
         kind = None
     elif wh in ("who", "whom", "whose"):
-        kind = "person"
+        # "Who is Yoshihiko Noda?" asks what a sentence says of him, not for a name.
+        kind = None if _WHO_IS_NAME.match(question.strip()) else "person"
     elif wh == "when":
         kind = "date"
     elif wh == "where":
@@ -164,7 +166,26 @@ def analyze(question: str) -> Question:
     ]
     names = tuple(dict.fromkeys(text.stem(w) for w in capitalised if not w.endswith(("'s", "’s"))))
     possessors = tuple(dict.fromkeys(text.stem(w[:-2]) for w in capitalised if w.endswith(("'s", "’s"))))
-    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors)
+    subject = _asks_for_the_subject(wh, after.split(), head)
+    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject)
+
+
+_WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w.’'-]*\s*)+\??$")
+_NOT_A_VERB = _AUXILIARIES | frozenset("is was are were be been being 's of in on at for from with by to about and or as that who which".split())
+
+
+def _asks_for_the_subject(wh: str, after: list[str], head: str) -> bool:
+    """Whether the answer is who or what does the question's verb: "who won?", "which party won?"
+    (not "who did she beat?", nor "who is the premier?")."""
+    if wh not in ("who", "which", "what"):
+        return False
+    words = [w.strip("?,.!'’") for w in after]
+    if wh != "who":
+        if not head or head not in words[:3]:
+            return False
+        words = words[words.index(head) + 1 :]
+    return bool(words) and words[0] not in _NOT_A_VERB and words[0].isalpha()
+
 
 
 def _sigmoid(z: float) -> float:
@@ -438,6 +459,7 @@ class _Reading:
     proximity: float
     agreement: float
     span: tuple[int, int]  # where the value stands in its sentence
+    referred: bool = False  # the question calls it by its title ("the president" for "President Smith")
 
 
 class _Reader:
@@ -469,7 +491,7 @@ class _Reader:
         assert question.kind is not None
         sentence = self.index.sentences[row]
         out: list[_Reading] = []
-        near = _Nearness(sentence.text, question.terms, self.idf)
+        near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
         for span in _typed_spans(sentence.spans, priors):
             start, end = _extend_unit(sentence.text, span, question)
             if span.label == "NP":
@@ -500,11 +522,12 @@ class _Reader:
             score = priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
             if head_match:
                 score *= 1.6
-            score *= _unit_match(value, question) * _titled_by_question(sentence.text, start, q_terms, question)
+            titled = _titled_by_question(sentence.text, start, q_terms, question)
+            score *= _unit_match(value, question) * titled
             agreement = _agreement(sentence, span, question)
             begin = sentence.text.find(value, start)
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
-            out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where))
+            out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0))
         return out
 
 
@@ -530,6 +553,12 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         # Paraphrases of one claim count once; other claims that give the same answer add to it.
         ranked = sorted(cand.by_group.values(), reverse=True)
         cand.score = ranked[0] + 0.5 * sum(ranked[1:])
+    # Whom the question calls by a title in one sentence is who it is about in every other ("Trump" when
+    # "President Trump" stands elsewhere and the question says "the president").
+    referred = {r.key for group in groups for row in group.rows for r in reader.read(row) if r.referred}
+    for key, cand in candidates.items():
+        if key in referred or any(key.endswith(" " + k) for k in referred):
+            cand.score *= _REFERRED
     return max(candidates.values(), key=lambda c: c.score)
 
 
@@ -671,7 +700,17 @@ def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: 
     if before is None:
         return 1.0
     title = text.stem(before.group(1))
-    return 0.3 if title in q_terms and title != question.head else 1.0
+    if title not in q_terms or title == question.head:
+        return 1.0
+    # "Who is the new prime minister?" describes the answer by its title: there the title is a clue.
+    return 1.5 if _DESCRIBED.match(question.text) else _REFERRED
+
+
+_REFERRED = 0.3  # the weight of a name that the question calls by its title
+
+
+# A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
+_DESCRIBED = re.compile(r"\s*(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)", re.I)
 
 
 def _unit_match(value: str, question: Question) -> float:
@@ -773,8 +812,12 @@ _CLAUSE_STEP = 3  # words that a clause break counts for
 class _Nearness:
     """Where the question's terms stand in one sentence, to score any span of it by _proximity."""
 
-    def __init__(self, sentence: str, terms: tuple[str, ...], idf: dict[str, float]) -> None:
+    def __init__(self, sentence: str, terms: tuple[str, ...], idf: dict[str, float], subject: bool = False) -> None:
         self.tokens = _tokens(sentence)
+        # Words before a figure or a name tend to be what it is about ("Jones received 149"), and words
+        # after a name what it does when the question asks who did it ("Smith, 64, became premier"):
+        # a term on the other side counts as if it stood twice as far.
+        self.before, self.after = (2, 1) if subject else (1, 2)
         wanted = set(terms)
         self.positions: dict[str, list[int]] = defaultdict(list)
         for i, (_, _, found) in enumerate(self.tokens):
@@ -805,10 +848,8 @@ class _Nearness:
         clause_first = self.clause[min(span_first, len(tokens) - 1)] if tokens else 0
         clause_last = self.clause[min(span_last, len(tokens) - 1)] if tokens else 0
         for term in self.terms:
-            # Words before a figure or a name tend to be what it is about ("Jones received 149"):
-            # a term that follows the span counts as if it stood twice as far.
             distances = [
-                (span_first - i if i < span_first else 2 * (i - span_last)) + _CLAUSE_STEP * abs(self.clause[i] - (clause_first if i < span_first else clause_last))
+                (self.before * (span_first - i) if i < span_first else self.after * (i - span_last)) + _CLAUSE_STEP * abs(self.clause[i] - (clause_first if i < span_first else clause_last))
                 for i in self.positions.get(term, ())
                 if not start <= tokens[i][0] < end
             ]

@@ -486,3 +486,64 @@ def test_words_of_the_same_clause_stand_closer():
     unbroken = line.replace("January,", "January")  # without the comma, "last visited" may be January's
     assert _proximity(unbroken, unbroken.index("January"), unbroken.index("January") + 7, terms, idf) > near("January")
     assert 0.0 < _proximity(line, len(line) - 1, len(line), terms, idf) <= 1.0  # a span after the last word
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("Who is Yoshihiko Noda?", None), ("who was Shinzo Abe", None), ("Who is Japan's new premier?", "person"), ("Who is the new prime minister?", "person")],
+)
+def test_who_is_a_name_asks_what_the_articles_say_of_them(question: str, kind: str | None):
+    assert analyze(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Who became Japan's first woman prime minister?", True),
+        ("Which official said the president would meet the emperor?", True),
+        ("What party won the election?", True),
+        ("Who did Takaichi beat?", False),
+        ("Which party does Takaichi lead?", False),
+        ("Who is the new prime minister?", False),
+        ("How many votes did she get?", False),
+    ],
+)
+def test_a_question_may_ask_who_does_what_it_says(question: str, subject: bool):
+    assert analyze(question).subject is subject
+
+
+def _people(texts, progress=None):
+    """The capitalised names below as PERSON."""
+    names = r"Sanae Takaichi|Takaichi|Shigeru Ishiba|Ishiba|Minoru Kihara|Trump|Naruhito"
+    return [tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(names, t)) for t in texts]
+
+
+def test_whom_the_question_calls_by_a_title(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "b.txt": (
+                "Visit\n\nAccording to Chief Cabinet Secretary Minoru Kihara, President Trump will meet Emperor Naruhito. "
+                "Trump said he would meet the emperor. Trump will meet the emperor on Monday.\n"
+            ),
+        },
+    )
+    fake_build(corpus, tmp_path / "index", find_spans=_people)
+    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: HashEmbedder())
+    bot = Bot(index_mod.load(tmp_path / "index"))
+    # "The president" is Trump wherever he stands, titled or not: the official is someone else.
+    assert bot.ask("Which official said the president would meet the emperor?").answer == "Minoru Kihara"
+    # A question that describes whom it asks for by a title names the answer's title.
+    assert bot.ask("Who is the chief cabinet secretary?").answer == "Minoru Kihara"
+
+
+def test_who_does_what_the_question_says_stands_before_its_words():
+    from qa.answer import _Nearness
+
+    line = "Takaichi became prime minister, succeeding Ishiba."
+    terms = ("becam", "prime", "minist")
+    idf = dict.fromkeys(terms, 1.0)
+    takaichi, ishiba = (line.index("Takaichi"), line.index("Takaichi") + 8), (line.index("Ishiba"), line.index("Ishiba") + 6)
+    asks_the_subject, asks_otherwise = _Nearness(line, terms, idf, subject=True), _Nearness(line, terms, idf)
+    assert asks_the_subject.of(*takaichi) > asks_otherwise.of(*takaichi)  # "Who became prime minister?"
+    assert asks_the_subject.of(*ishiba) < asks_otherwise.of(*ishiba)

@@ -71,6 +71,23 @@ def test_votes_question_cli_json(seed_index: SeedIndex):
     assert read_raw(Path(src["path"]))[src["start"] : src["end"]] == first["text"]
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who became Japan's first woman prime minister?", "Takaichi"),
+        ("Who is the new prime minister of Japan?", "Takaichi"),
+        ("How old is Takaichi?", "64"),
+        ("When did Trump last visit Japan?", "2019"),
+    ],
+)
+def test_plain_questions_get_their_short_answer(seed_bot, question: str, expected: str):
+    result = seed_bot.ask(question)
+    assert result.answered and result.short
+    assert expected in result.answer
+    first = result.evidence[0]
+    assert first.answer_span is not None and expected in first.text[first.answer_span[0] : first.answer_span[1]]
+
+
 def test_capital_of_france_is_not_answered(seed_bot):
     result = seed_bot.ask(FRANCE)
     assert result.answered is False
