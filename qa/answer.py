@@ -38,7 +38,7 @@ _HEADS = {
     "date": "year years date day days month time era century decade week weekday",
     "place": "city cities country countries place location state region capital province town nation venue continent island "
     "area village district port airport street",
-    "organization": "party organization organisation company agency outlet newspaper group team body firm bank network "
+    "organization": "party organization organisation company agency news outlet newspaper group team body firm bank network "
     "channel publication broadcaster ministry department institution government university bloc alliance union "
     "association league club court army navy council committee chamber legislature parliament assembly house",
     "person": "person people man men woman women leader politician official minister president premier secretary spokesman "
@@ -522,6 +522,8 @@ class _Reader:
             score = priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
             if head_match:
                 score *= 1.6
+            elif question.head and _names_another_kind(value, question):
+                score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
             agreement = _agreement(sentence, span, question)
@@ -686,6 +688,14 @@ def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
             if _MONTH_NAMES.search(said) or _WEEKDAYS.search(said):
                 return True
     return False
+
+
+def _names_another_kind(value: str, question: Question) -> bool:
+    """Whether a name ends in a noun of another kind than the one asked for ("Kyodo News" for "which party")."""
+    last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'")) if value.split() else ""
+    singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
+    other = HEAD_KIND.get(last) or HEAD_KIND.get(singular)
+    return other is not None and text.stem(last) != question.head and text.stem(singular) != question.head and question.kind == "organization" and other in ("organization", "place")
 
 
 def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: Question) -> float:

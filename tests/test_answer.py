@@ -547,3 +547,12 @@ def test_who_does_what_the_question_says_stands_before_its_words():
     asks_the_subject, asks_otherwise = _Nearness(line, terms, idf, subject=True), _Nearness(line, terms, idf)
     assert asks_the_subject.of(*takaichi) > asks_otherwise.of(*takaichi)  # "Who became prime minister?"
     assert asks_the_subject.of(*ishiba) < asks_otherwise.of(*ishiba)
+
+
+def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
+    from qa.answer import _names_another_kind
+
+    party = analyze("Which party does Takaichi lead?")
+    assert _names_another_kind("Kyodo News", party) and _names_another_kind("the Lower House", party)
+    assert not any(_names_another_kind(v, party) for v in ("Liberal Democratic Party", "LDP", "the Constitutional Democratic Party of Japan"))
+    assert not _names_another_kind("Kyodo News", analyze("Which news agency reported the vote?"))
