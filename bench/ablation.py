@@ -11,8 +11,9 @@ at a time, the weights left as qa ships them (nothing is tuned here):
   lexical only          Weights(dense=0, lexical=1, context=0), retrieval order
   fusion                Weights(context=0): cosine and BM25 fused, no context
   fusion + context      Weights(): each sentence lifted by its best neighbour (retrieval order)
-  + merged evidence     assess() with the answer kind withheld: paraphrases merged, no typing
-  + answer typing (qa)  assess() as qa runs it: the evidence holding the typed answer comes first
+  + merged evidence     assess() with no reranking and the answer kind withheld: paraphrases merged
+  + reranking           assess() with the answer kind withheld: the best hits read again, no typing
+  + answer typing (qa)  assess() as qa runs it: reranked with the typed answer, whose evidence comes first
 
 and scores each with bench/score.py's rule (a sentence counts when it holds a gold string). On files
 with unanswerable questions it also reports how well the top cosine alone, and qa's confidence,
@@ -37,7 +38,7 @@ sys.path.insert(0, str(BENCH))
 from benchlib import first_rank, latency_summary, rank_metrics  # noqa: E402
 from score import auroc, load_questions, short_answer_correct  # noqa: E402
 
-STAGES = ("dense only", "lexical only", "fusion", "fusion + context", "+ merged evidence", "+ answer typing (qa)")
+STAGES = ("dense only", "lexical only", "fusion", "fusion + context", "+ merged evidence", "+ reranking", "+ answer typing (qa)")
 
 
 def _load(index_dir: Path):
@@ -77,7 +78,8 @@ def run_stages(index_dir: Path, questions: list[dict]) -> dict:
         default_hits = hits["fusion + context"]
         if not default_hits:
             continue
-        merged = assess(index, replace(analysis, kind=None), default_hits, tuning)
+        merged = assess(index, replace(analysis, kind=None), default_hits, replace(tuning, ranking=()))
+        reranked = assess(index, replace(analysis, kind=None), default_hits, tuning)
         found = assess(index, analysis, default_hits, tuning)
         sure = confidence(found.signals, tuning)
         cosine.append(found.signals["cosine"])
@@ -86,6 +88,7 @@ def run_stages(index_dir: Path, questions: list[dict]) -> dict:
         answered.append(sure >= tuning.threshold)
         if q["answerable"]:
             ranks["+ merged evidence"].append(first_rank([index.sentences[g.rows[0]].text for g in merged.groups[:5]], golds))
+            ranks["+ reranking"].append(first_rank([index.sentences[g.rows[0]].text for g in reranked.groups[:5]], golds))
             ranks["+ answer typing (qa)"].append(first_rank([index.sentences[g.rows[0]].text for g in found.groups[:5]], golds))
             best = found.candidate.text if found.candidate is not None else " ".join(index.sentences[found.groups[0].rows[0]].text.split())
             short.append(short_answer_correct(best, golds))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -78,9 +79,10 @@ class Question:
 class Tuning:
     """Thresholds and weights shared by every question."""
 
-    evidence_pool: int = 12  # hits read again (reranked) and considered for evidence and answers
+    evidence_pool: int = 8  # hits read again (reranked) and considered for evidence and answers
     # The reranker: a linear model of ranking_signals, fitted listwise on public SQuAD v1.1 questions
-    # (bench/rank.py --fit), and the scale and shift that turn its score into a probability.
+    # (bench/rank.py --fit, on 12 hits; reading 8 ranks as well and is faster), and the scale and shift
+    # that turn its score into a probability.
     ranking: tuple[tuple[str, float], ...] = (
         ("dense", 4.643),
         ("lexical", 1.690),
@@ -99,19 +101,19 @@ class Tuning:
     # fitted once on the public SQuAD 2.0 dev half (bench/tune.py --fit --signals <these names>), the bias
     # then moved so that 0.5 keeps 95% of the answerable questions there (the "Tuning.bias" tune.py prints).
     weights: tuple[tuple[str, float], ...] = (
-        ("cosine", 4.546),
-        ("probability", 0.942),  # the reranker's, for the best sentence
-        ("coverage_answer", -0.528),
-        ("support", 1.062),
-        ("margin", -0.594),
-        ("missing", 0.181),
-        ("constraint", 0.891),  # the question's rarest words stand in the answer's own sentence
-        ("names", 0.038),  # and so do the names it asks about
-        ("lexical", -0.217),
-        ("dense_rank", -2.517),  # with the cosine: the best dense match anywhere, not just the top's
-        ("negation", -2.883),  # a negated question, a sentence that is not
+        ("cosine", 4.460),
+        ("probability", 0.936),  # the reranker's, for the best sentence
+        ("coverage_answer", -0.484),
+        ("support", 1.021),
+        ("margin", -0.559),
+        ("missing", 0.173),
+        ("constraint", 0.900),  # the question's rarest words stand in the answer's own sentence
+        ("names", 0.015),  # and so do the names it asks about
+        ("lexical", -0.236),
+        ("dense_rank", -2.539),  # with the cosine: the best dense match anywhere, not just the top's
+        ("negation", -2.884),  # a negated question, a sentence that is not
     )
-    bias: float = 0.162
+    bias: float = 0.291
     threshold: float = 0.5
 
 
@@ -325,16 +327,21 @@ def _sentence_terms(index: Index, row: int) -> frozenset[str]:
     return _terms_of(index.sentences[row].text)
 
 
-@lru_cache(maxsize=4096)
 def _terms_of(sentence: str) -> frozenset[str]:
-    return frozenset(text.terms(sentence))
+    return _words_of(sentence)[0]
 
 
-@lru_cache(maxsize=4096)
 def _pairs_of(sentence: str) -> tuple[int, frozenset[tuple[str, str]]]:
     """How many words a sentence has, and each pair of words that follow one another."""
+    _, length, pairs = _words_of(sentence)
+    return length, pairs
+
+
+@lru_cache(maxsize=4096)
+def _words_of(sentence: str) -> tuple[frozenset[str], int, frozenset[tuple[str, str]]]:
+    """A sentence's terms, how many words it has and its pairs of words that follow one another (one pass)."""
     words = text.words(sentence)
-    return len(words), frozenset(zip(words, words[1:], strict=False))
+    return frozenset(text.terms_of_words(words)), len(words), frozenset(zip(words, words[1:], strict=False))
 
 
 def _rerank(index: Index, question: Question, hits: list[Hit], reader: _Reader, tuning: Tuning) -> list[Hit]:
@@ -388,10 +395,12 @@ def _coverage(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, flo
     if not terms:
         return 0.0
     found = _sentence_terms(index, row)
-    near = set(found)
-    for j in (row - 1, row + 1):
-        if 0 <= j < len(index.sentences) and index.sentences[j].article == index.sentences[row].article:
-            near |= _sentence_terms(index, j)
+    near: AbstractSet[str] = found
+    if any(t not in found for t in terms):  # the neighbours are read only for what the sentence lacks
+        near = set(found)
+        for j in (row - 1, row + 1):
+            if 0 <= j < len(index.sentences) and index.sentences[j].article == index.sentences[row].article:
+                near |= _sentence_terms(index, j)
     total = sum(idf[t] for t in terms)
     got = sum(idf[t] * (1.0 if t in found else 0.7 if t in near else 0.6 * _partial(t, found)) for t in terms)
     return got / total if total else 0.0
@@ -839,13 +848,8 @@ class _Nearness:
         self.total = sum(idf[t] for t in terms)
         # Which clause each word stands in: a comma, semicolon, colon, dash or bracket between two words
         # parts them ("in January, last visited Japan in 2019": "last visited" belongs with 2019).
-        self.clause: list[int] = []
-        breaks = 0
-        previous_end = 0
-        for begin, stop, _ in self.tokens:
-            breaks += len(_CLAUSE_BREAK.findall(sentence, previous_end, begin))
-            self.clause.append(breaks)
-            previous_end = stop
+        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
+        self.clause = [bisect_right(breaks, begin) for begin, _, _ in self.tokens] if breaks else [0] * len(self.tokens)
 
     def of(self, start: int, end: int) -> float:
         """How close the span sits to the question's terms (0 to 1, idf-weighted)."""

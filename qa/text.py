@@ -51,8 +51,13 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words: what the lexical index stores and matches."""
-    kept = [w for w in words(text) if w not in stopwords() and (len(w) > 1 or w.isdigit())]
-    return list(_stemmer().stemWords(kept))
+    return terms_of_words(words(text))
+
+
+def terms_of_words(found: list[str]) -> list[str]:
+    """The terms of words as ``words`` finds them."""
+    stop = stopwords()
+    return list(_stemmer().stemWords([w for w in found if w not in stop and (len(w) > 1 or w.isdigit())]))
 
 
 def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
