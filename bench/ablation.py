@@ -66,7 +66,7 @@ def run_stages(index_dir: Path, questions: list[dict]) -> dict:
     ranks: dict[str, list[int | None]] = {s: [] for s in STAGES}
     short: list[bool] = []
     cosine, conf, labels, answered = [], [], [], []
-    k = max(tuning.evidence_pool, 5)
+    k = tuning.evidence_pool + 5  # as qa.bot.Bot.ask searches
     for q, text, vector in zip(questions, texts, vectors, strict=True):
         analysis = analyze(text)
         golds = q["answers"]
@@ -134,7 +134,7 @@ def run_warm(index_dir: Path, questions: list[dict], n: int) -> dict:
         t1 = time.perf_counter()
         vector = index.query_embedder().encode([folded])[0]
         t2 = time.perf_counter()
-        hits = search(index, vector, folded, k=max(bot.tuning.evidence_pool, 5), weights=bot.weights)
+        hits = search(index, vector, folded, k=bot.tuning.evidence_pool + 5, weights=bot.weights)
         t3 = time.perf_counter()
         answer(index, analyze(folded), hits, top_k=5, tuning=bot.tuning)
         t4 = time.perf_counter()

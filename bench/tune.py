@@ -81,7 +81,7 @@ def main() -> None:
     shown = 0
     for row, vector in zip(rows, vectors, strict=True):
         question = analyze(" ".join(row["question"].split()))
-        hits = search(index, vector, question.text, k=tuning.evidence_pool, weights=bot.weights)
+        hits = search(index, vector, question.text, k=tuning.evidence_pool + 5, weights=bot.weights)
         found = assess(index, question, hits, tuning)
         names = names or list(found.signals)
         table.append([found.signals[n] for n in names])

@@ -226,7 +226,9 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
     t = tuning or Tuning()
     idf = _idf(index, question.terms)
     reader = _Reader(index, question, idf)
-    groups = _merge(index, _rerank(index, question, hits[: t.evidence_pool], reader, t), t.merge_cosine)
+    pool = hits[: t.evidence_pool]
+    reranked = _rerank(index, question, pool, reader, t)
+    groups = _merge(index, reranked + _below(reranked, pool, hits[t.evidence_pool :]), t.merge_cosine)
     best = groups[0]
     coverage = _coverage(index, best.rows[0], question.terms, idf)
     # Open "what" questions type their answer too loosely to outvote retrieval: only the best sentence is read.
@@ -254,7 +256,7 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
         "constraint": _constraint(question.terms, own, idf),
         "names": _share(question.names, own) if question.names else 1.0,
         "lexical": groups[0].lexical,
-        "dense_rank": best.cosine / max(g.cosine for g in groups) if best.cosine > 0 else 0.0,
+        "dense_rank": best.cosine / max(h.dense for h in pool) if best.cosine > 0 else 0.0,
         # A typed question that is negated ("which ... did not ...") asks the opposite of a sentence that is not;
         # a why-question's answer (a cause) need not repeat its negation.
         "negation": _negation(question.text, index.sentences[row].text) if question.kind else 0.0,
@@ -365,6 +367,15 @@ def _rerank(index: Index, question: Question, hits: list[Hit], reader: _Reader, 
     scored.sort()
     scale, shift = tuning.ranking_calibration
     return [replace(hit, score=round(_sigmoid(scale * -negative + shift), 6)) for negative, _, hit in scored]
+
+
+def _below(reranked: list[Hit], pool: list[Hit], rest: list[Hit]) -> list[Hit]:
+    """Hits past the reranked ones, in retrieval's order, scored below the last reranked one (in
+    proportion to their retrieval scores): more evidence to show, and more sources of the same claim."""
+    if not rest or not reranked or pool[-1].score <= 0:
+        return []
+    floor = min(h.score for h in reranked)
+    return [replace(hit, score=round(floor * max(0.0, hit.score) / pool[-1].score, 6)) for hit in rest]
 
 
 def question_pairs(question: Question) -> set[tuple[str, str]]:

@@ -92,7 +92,8 @@ class Bot:
         folded = check_question(question)
         analysis = analyze(folded)
         vector = self.index.query_embedder().encode([folded])[0]
-        hits = search(self.index, vector, folded, k=max(self.tuning.evidence_pool, top_k), weights=self.weights)
+        # Past the hits that are read again, enough to show top_k pieces of evidence when paraphrases merge.
+        hits = search(self.index, vector, folded, k=self.tuning.evidence_pool + top_k, weights=self.weights)
         result = answer(self.index, analysis, hits, top_k=top_k, tuning=self.tuning)
         return result if result.question == question else _with_question(result, question)
 

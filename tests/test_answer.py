@@ -556,3 +556,15 @@ def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_f
     assert _names_another_kind("Kyodo News", party) and _names_another_kind("the Lower House", party)
     assert not any(_names_another_kind(v, party) for v in ("Liberal Democratic Party", "LDP", "the Constitutional Democratic Party of Japan"))
     assert not _names_another_kind("Kyodo News", analyze("Which news agency reported the vote?"))
+
+
+def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_bot: Bot):
+    from qa.answer import Tuning
+
+    bot = Bot(tiny_bot.index, tuning=Tuning(evidence_pool=2))
+    result = bot.ask("What happened in the town?", top_k=5)
+    assert len(result.evidence) == 5
+    scores = [e.score for e in result.evidence]
+    read, rest = scores[:2], scores[2:]
+    assert rest == sorted(rest, reverse=True) and max(rest) <= min(read)
+    assert all(0.0 <= s <= 1.0 for s in scores)
