@@ -79,9 +79,9 @@ class Question:
 class Tuning:
     """Thresholds and weights shared by every question."""
 
-    evidence_pool: int = 8  # hits read again (reranked) and considered for evidence and answers
+    evidence_pool: int = 6  # hits read again (reranked) and considered for evidence and answers
     # The reranker: a linear model of ranking_signals, fitted listwise on public SQuAD v1.1 questions
-    # (bench/rank.py --fit, on 12 hits; reading 8 ranks as well and is faster), and the scale and shift
+    # (bench/rank.py --fit, on 12 hits; reading 6 ranks as well and is faster), and the scale and shift
     # that turn its score into a probability.
     ranking: tuple[tuple[str, float], ...] = (
         ("dense", 4.643),
@@ -233,7 +233,8 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
     coverage = _coverage(index, best.rows[0], question.terms, idf)
     # Open "what" questions type their answer too loosely to outvote retrieval: only the best sentence is read.
     depth = 1 if question.kind == "thing" else t.answer_depth
-    candidate = _short_answer(reader, groups[:depth], t.top_bonus) if question.kind else None
+    read = {h.sentence for h in reranked}  # the hits past them are evidence to show, not to answer from
+    candidate = _short_answer(reader, [g for g in groups if g.rows[0] in read][:depth], t.top_bonus) if question.kind else None
     if candidate is not None:
         # The evidence that holds the answer comes first, unless the reranker rates it much lower.
         holding = [g for g in groups if any(r in candidate.spans for r in g.rows) and g.score >= t.hold_ratio * best.score]
