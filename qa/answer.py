@@ -50,6 +50,12 @@ _HEADS = {
     "percent": "percentage percent proportion share rate",
 }
 HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
+
+
+def _noun_kind(word: str) -> str | None:
+    """The kind of answer a noun asks for ("parties" -> organization), None for other nouns."""
+    singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return HEAD_KIND.get(word) or HEAD_KIND.get(singular)
 _WH = re.compile(r"\b(how (?:many|much|long|old|far|big|large|tall|often)|who|whom|whose|when|where|which|what|why|how)\b", re.I)
 _NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
 # After "what" or "which", these start the rest of the question: no noun says what the answer is.
@@ -73,6 +79,7 @@ class Question:
     names: tuple[str, ...] = ()  # stems of the capitalised words of the question (who or what it is about)
     possessors: tuple[str, ...] = ()  # "Smith" in "Smith's rival": related to, but not, the subject
     subject: bool = False  # the answer does what the question says ("who won?", "which party won?")
+    described: bool = False  # it describes whom it asks for ("who is the new prime minister?")
 
 
 @dataclass(frozen=True)
@@ -153,8 +160,7 @@ def analyze(question: str) -> Question:
     elif wh == "where":
         kind = "place"
     elif wh in ("what", "which"):
-        singular = head[:-1] if head.endswith("s") and not head.endswith("ss") else head
-        kind = HEAD_KIND.get(head) or HEAD_KIND.get(singular)
+        kind = _noun_kind(head)
         if kind is None:
             kind = "number" if head in ("number", "amount", "total", "count", "tally", "margin") else "thing"
     wh_words = set(wh.split())
@@ -169,9 +175,12 @@ def analyze(question: str) -> Question:
     names = tuple(dict.fromkeys(text.stem(w) for w in capitalised if not w.endswith(("'s", "’s"))))
     possessors = tuple(dict.fromkeys(text.stem(w[:-2]) for w in capitalised if w.endswith(("'s", "’s"))))
     subject = _asks_for_the_subject(wh, after.split(), head)
-    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject)
+    described = bool(_DESCRIBED.match(question))
+    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described)
 
 
+# A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
+_DESCRIBED = re.compile(r"\s*(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)", re.I)
 _WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w.’'-]*\s*)+\??$")
 _NOT_A_VERB = _AUXILIARIES | frozenset("is was are were be been being 's of in on at for from with by to about and or as that who which".split())
 
@@ -327,17 +336,7 @@ def _idf(index: Index, terms: tuple[str, ...]) -> dict[str, float]:
 
 
 def _sentence_terms(index: Index, row: int) -> frozenset[str]:
-    return _terms_of(index.sentences[row].text)
-
-
-def _terms_of(sentence: str) -> frozenset[str]:
-    return _words_of(sentence)[0]
-
-
-def _pairs_of(sentence: str) -> tuple[int, frozenset[tuple[str, str]]]:
-    """How many words a sentence has, and each pair of words that follow one another."""
-    _, length, pairs = _words_of(sentence)
-    return length, pairs
+    return _words_of(index.sentences[row].text)[0]
 
 
 @lru_cache(maxsize=4096)
@@ -389,7 +388,7 @@ def question_pairs(question: Question) -> set[tuple[str, str]]:
 def ranking_signals(index: Index, question: Question, hit: Hit, reader: _Reader, pairs: set[tuple[str, str]]) -> dict[str, float]:
     """What the reranker weighs for one retrieved sentence."""
     row = hit.sentence
-    length, sentence_pairs = _pairs_of(index.sentences[row].text)
+    _, length, sentence_pairs = _words_of(index.sentences[row].text)
     return {
         "dense": hit.dense,
         "lexical": hit.lexical,
@@ -713,10 +712,11 @@ def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
 
 def _names_another_kind(value: str, question: Question) -> bool:
     """Whether a name ends in a noun of another kind than the one asked for ("Kyodo News" for "which party")."""
-    last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'")) if value.split() else ""
+    if question.kind != "organization" or not value.split():
+        return False
+    last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
     singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
-    other = HEAD_KIND.get(last) or HEAD_KIND.get(singular)
-    return other is not None and text.stem(last) != question.head and text.stem(singular) != question.head and question.kind == "organization" and other in ("organization", "place")
+    return _noun_kind(last) in ("organization", "place") and question.head not in (text.stem(last), text.stem(singular))
 
 
 def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: Question) -> float:
@@ -734,14 +734,11 @@ def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: 
     if title not in q_terms or title == question.head:
         return 1.0
     # "Who is the new prime minister?" describes the answer by its title: there the title is a clue.
-    return 1.5 if _DESCRIBED.match(question.text) else _REFERRED
+    return 1.5 if question.described else _REFERRED
 
 
 _REFERRED = 0.3  # the weight of a name that the question calls by its title
 
-
-# A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
-_DESCRIBED = re.compile(r"\s*(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)", re.I)
 
 
 def _unit_match(value: str, question: Question) -> float:
