@@ -68,6 +68,46 @@ def _errors(traceback: bool = False) -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def _building(console: Any, index: Path) -> Iterator[Any]:
+    """Progress bars for a command that may build the index; Ctrl-C meanwhile ends the process at once.
+
+    Raised as KeyboardInterrupt, a Ctrl-C unwinds through whatever is running: importing torch, embedding,
+    exporting the query model. Those are not all safe to interrupt (one such process died of a segmentation
+    fault instead of exiting). So here the signal stops the bars, removes this process's half-written build
+    folder (the active index is never touched before the switch), says so and leaves with 130. The build
+    lock goes with the process.
+    """
+    import signal
+    import threading
+
+    from qa import index as index_mod
+    from qa.render import BuildProgress, message
+
+    shown = BuildProgress(console)
+
+    def leave(_signum: int, _frame: object) -> None:
+        shown.stop()
+        index_mod.discard_own_temporaries(index)
+        message(console, "Interrupted.", style="yellow")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    # Only the main thread may set a handler; and a Ctrl-C that the process was told to ignore (started in the
+    # background by a script) stays ignored.
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        with shown as progress:
+            yield progress
+        return
+    previous = signal.signal(signal.SIGINT, leave)
+    try:
+        with shown as progress:
+            yield progress
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @app.command()
 def build(
     corpus: CorpusOption = DEFAULT_CORPUS,
@@ -77,12 +117,12 @@ def build(
 ) -> None:
     """Bring the index up to date with the corpus folder: new and changed articles are embedded, removed ones leave it."""
     from qa import bot
-    from qa.render import BuildProgress, error_console, message
+    from qa.render import error_console, message
 
     settings = Settings(corpus=corpus, index=index)
     console = error_console()
     with _errors(traceback):
-        with BuildProgress(console) as progress:
+        with _building(console, index) as progress:
             report = bot.build(settings, lambda text: message(console, text), progress, full=full)
         message(console, _built(report, corpus, index), style="green")
 
@@ -102,12 +142,12 @@ def add(
     or deleting them, works too: the index follows the folder the next time it is used.
     """
     from qa import bot
-    from qa.render import BuildProgress, error_console, message
+    from qa.render import error_console, message
 
     settings = Settings(corpus=corpus, index=index)
     console = error_console()
     with _errors(traceback):
-        with BuildProgress(console) as progress:
+        with _building(console, index) as progress:
             copies, report = bot.add(settings, paths, replace=replace, notify=lambda text: message(console, text), progress=progress)
         states = [c.state for c in copies]
         parts = [f"{states.count('new'):,} file{'s' * (states.count('new') != 1)} added"]
@@ -130,12 +170,12 @@ def sources(
     from dataclasses import asdict
 
     from qa import bot
-    from qa.render import BuildProgress, error_console, message, output_console, render_sources, source_path
+    from qa.render import error_console, message, output_console, render_sources, source_path
 
     settings = Settings(corpus=corpus, index=index)
     console = error_console()
     with _errors(traceback):
-        with BuildProgress(console) as progress:
+        with _building(console, index) as progress:
             loaded = bot.ensure_index(settings, lambda text: message(console, text), progress, preload_query_model=False)
         if as_json:
             for article in loaded.articles:
@@ -171,14 +211,14 @@ def ask(
     Exit code: 0 when the articles answer (every question, with "-"), 1 when they do not, 2 on an error.
     """
     from qa import bot
-    from qa.render import BuildProgress, answer_json, error_console, message, output_console, render_answer
+    from qa.render import answer_json, error_console, message, output_console, render_answer
 
     settings = Settings(corpus=corpus, index=index, top_k=top_k)
     err_console = error_console()
     with _errors(traceback):
         if question != "-":
             bot.check_question(question)
-        with BuildProgress(err_console) as progress:
+        with _building(err_console, index) as progress:
             loaded = bot.ensure_index(settings, lambda text: message(err_console, text), progress)
         qa_bot = bot.Bot(loaded)
         if question != "-":
@@ -235,7 +275,7 @@ def chat(
     from qa import bot
     from qa import chat as chat_mod
     from qa import index as index_mod
-    from qa.render import BuildProgress, error_console, message
+    from qa.render import error_console, message
 
     settings = Settings(corpus=corpus, index=index, top_k=top_k)
     err_console = error_console()
@@ -247,7 +287,7 @@ def chat(
 
         loaded = None
         if index_mod.status(index, corpus).state != "fresh":
-            with BuildProgress(err_console) as progress:
+            with _building(err_console, index) as progress:
                 loaded = bot.ensure_index(settings, say, progress)
 
         def load() -> tuple[bot.Bot, chat_mod.Library]:

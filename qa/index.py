@@ -453,6 +453,12 @@ def _warning_path(warning: str) -> str:
     return head if head and line.isdigit() else path
 
 
+def discard_own_temporaries(root: Path) -> None:
+    """Remove the half-written folder of this process's build, if any (it is never the active index)."""
+    for path in root.glob(f".tmp-{os.getpid()}-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _clean_temporaries(root: Path) -> None:
     """Remove the half-written folders of builds that were interrupted (we hold the lock)."""
     for path in root.glob(".tmp-*"):

@@ -204,8 +204,13 @@ class BuildProgress:
         return self.update
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Leave the bars as they are and give the terminal back (its cursor shown); again does nothing."""
         if self.tasks:
             self.progress.stop()
+            self.tasks = {}
 
     def update(self, stage: str, done: int, total: int) -> None:
         if not self.tasks:

@@ -124,9 +124,11 @@ class SeedIndex:
 
 
 def qa_env() -> dict[str, str]:
-    """An environment for running qa in a subprocess: no inherited QA_* settings, no terminal width."""
+    """An environment for running qa in a subprocess: no inherited QA_* settings, no terminal width; a crash
+    prints where it happened (faulthandler)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_") and k not in ("COLUMNS", "LINES")}
     env["TOKENIZERS_PARALLELISM"] = "false"
+    env["PYTHONFAULTHANDLER"] = "1"
     return env
 
 
