@@ -32,6 +32,7 @@ KINDS: dict[str, dict[str, float]] = {
     "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3},
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
+    "quote": {"QUOTE": 1.0, "AS": 0.8},  # what someone said, or how they described something: their words
     "thing": {"NP": 0.8, "PROPN": 0.7, "ORG": 0.7, "PRODUCT": 0.8, "WORK_OF_ART": 0.8, "LAW": 0.8, "EVENT": 0.8, "NORP": 0.6, "GPE": 0.6},
 }
 
@@ -132,6 +133,7 @@ def analyze(question: str) -> Question:
     match = _WH.search(lower)
     wh = match.group(1) if match else ""
     after = lower[match.end() :] if match else ""
+    wh_at = match.start() if match else 0
     next_words = after.split()[:3]
     content = [w.strip("?,.!'’") for w in next_words if w.strip("?,.!'’") not in text.stopwords()]
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
@@ -152,6 +154,8 @@ def analyze(question: str) -> Question:
         kind = "quantity"
     elif wh == "how often":
         kind = None
+    elif wh == "how" and _QUOTE_QUESTION.match(lower, wh_at):
+        kind = "quote"
     elif wh in ("who", "whom", "whose"):
         # "Who is Yoshihiko Noda?" asks what a sentence says of him, not for a name.
         kind = None if _WHO_IS_NAME.match(question.strip()) else "person"
@@ -159,6 +163,8 @@ def analyze(question: str) -> Question:
         kind = "date"
     elif wh == "where":
         kind = "place"
+    elif wh in ("what", "which") and _QUOTE_QUESTION.match(lower, wh_at):
+        kind = "quote"
     elif wh in ("what", "which"):
         kind = _noun_kind(head)
         if kind is None:
@@ -179,6 +185,16 @@ def analyze(question: str) -> Question:
     return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described)
 
 
+# A question that asks for someone's words: "what did she say about the visit?", "how did he describe Japan?",
+# "what words did he use?". Not "what did she say caused it?" (the answer is inside what was said), "what is
+# the term used to describe it?" or "what is it called?" (a name), nor "what did he write?" (his works).
+_QUOTE_QUESTION = re.compile(
+    r"(?:what|how)\s+(?:did|does|do|has|have|had|would|will|could)\s+(?:[\w'’.()-]+\s+){1,6}?"
+    r"(?:say(?=\s*(?:\?|$))|(?:say|write|tweet|post)(?=\s(?:about|of|in|on|at|to|when|after|before|during|regarding|while)\b)"
+    r"|(?<!to )(?:describe|characteri[sz]e))\b"
+    r"|what\s+(?:words|phrase|remarks?|message)\b",
+    re.I,
+)
 # A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
 _DESCRIBED = re.compile(r"\s*(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)", re.I)
 _WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w.’'-]*\s*)+\??$")
@@ -496,6 +512,11 @@ class _Reader:
         self.counting = question.kind in ("number", "money", "percent", "quantity")
         self._read: dict[int, list[_Reading]] = {}
 
+    def _weight_of(self, terms: AbstractSet[str]) -> float:
+        """The share of the question's weight (idf) that these of its terms hold."""
+        total = sum(self.idf.get(t, 0.0) for t in self.question.terms)
+        return sum(self.idf.get(t, 0.0) for t in terms) / total if total else 0.0
+
     def best(self, row: int) -> float:
         """The score of the best answer the sentence offers (0 when it offers none)."""
         return max((r.score for r in self.read(row)), default=0.0)
@@ -512,13 +533,14 @@ class _Reader:
         sentence = self.index.sentences[row]
         out: list[_Reading] = []
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
-        for span in _typed_spans(sentence.spans, priors):
+        spans = _quoted(sentence.text) if question.kind == "quote" else sentence.spans
+        for span in _typed_spans(spans, priors):
             start, end = _extend_unit(sentence.text, span, question)
             if span.label == "NP":
                 end = _extend_of(sentence, end)
             elif span.label in _LISTED:
                 end = _extend_list(sentence, span, end)
-            value = sentence.text[start:end].strip(" ,;:\"'“”‘’()")
+            value = sentence.text[start:end].strip(" ,;:\"'“”‘’()" + ".!?" * (span.label in _WORDS))
             if not value:
                 continue
             if not _fits(value, question.kind) or not _fits_head(value, question):
@@ -539,6 +561,12 @@ class _Reader:
                 continue  # the question's own words are not its answer ("the field" for "what field type?")
             overlap = len(own_words & q_terms) / len(own_words)
             proximity = near.of(start, end)
+            if span.label in _WORDS:
+                # Someone's words may well name what the question asks about ("Malaysia" in what he said of Malaysia),
+                # and they are the words of the one it asks about when the sentence says so.
+                proximity += self._weight_of(own_words & q_terms)
+                overlap = 0.0
+                proximity *= _speaker_fit(sentence.text, start, end, q_terms)
             score = priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
             if head_match:
                 score *= 1.6
@@ -582,6 +610,60 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         if key in referred or any(key.endswith(" " + k) for k in referred):
             cand.score *= _REFERRED
     return max(candidates.values(), key=lambda c: c.score)
+
+
+_WORDS = frozenset(("QUOTE", "AS"))
+# A quotation: between paired marks (a closing ’ or ' followed by a letter is an apostrophe), or from an opening
+# mark to the end of the sentence when the quotation runs on into the next one.
+_QUOTATION = re.compile(r"“(?P<a>[^“”]+)(?:”|$)|‘(?P<b>[^‘]+?)(?:’(?![A-Za-z])|$)|(?<![\w])\"(?P<c>[^\"]+)(?:\"|$)")
+# "described the ties as an indispensable partnership": how someone described something, up to the clause's end.
+_DESCRIBED_AS = re.compile(
+    r"\b(?:describ|characteri[sz]|call|term|dubb?|label|hail|brand|prais|criticiz|criticis)\w*\b[^.;:“”\"]{0,80}?\bas\s+"
+    r"((?:(?!\s+(?:and|but|while|which|who)\s+\w+(?:ed|s)\b)[^,;:()—–.])+)",
+    re.I,
+)
+
+
+_SPEECH = r"(?:said|says|say|stated|states|told|tells|added|adds|wrote|writes|remarked|noted|notes|stressed|emphasi[sz]ed|described|called|declared|insisted|warned|explained|asked|replied|posted|tweeted)"
+_SPEAKER_BEFORE = re.compile(rf"((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*|\b(?:he|she|they|it)\b)(?:,[^,]{{0,60}},)?\s+(?:\w+\s+){{0,2}}?{_SPEECH}\b[^“”\"‘]*$")
+_ACCORDING_TO = re.compile(r"\b(?i:according to)\s+((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
+_SPEAKER_AFTER = re.compile(rf"^[\s,.!?”’\"]*(?:{_SPEECH}\s+((?:[A-Z][\w.’'-]*\s*){{1,5}})|((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*)\s+{_SPEECH}\b)")
+
+
+def _speaker(sentence: str, start: int, end: int) -> str | None:
+    """Who the sentence says spoke the words between ``start`` and ``end``: "X said that ...", "..., X said",
+    "according to X"; None when it does not say (or says "he")."""
+    before = sentence[:start].rstrip("“‘\"")
+    match = _SPEAKER_BEFORE.search(before)
+    if match and match.group(1).lower() not in ("he", "she", "they", "it"):
+        return match.group(1)
+    match = _SPEAKER_AFTER.match(sentence[end:])
+    if match:
+        return (match.group(1) or match.group(2)).strip(" .")
+    match = _ACCORDING_TO.search(sentence)
+    return match.group(1) if match else None
+
+
+def _speaker_fit(sentence: str, start: int, end: int, q_terms: AbstractSet[str]) -> float:
+    """More for words that the sentence gives to whom the question asks about, less for another speaker's."""
+    speaker = _speaker(sentence, start, end)
+    if speaker is None:
+        return 1.0
+    return 1.5 if set(text.terms(speaker)) & q_terms else 0.6
+
+
+def _quoted(sentence: str) -> tuple[Span, ...]:
+    """The stretches of a sentence that give someone's words: its quotations, and what something was described as."""
+    spans = []
+    for match in _QUOTATION.finditer(sentence):
+        group = next(g for g in "abc" if match.group(g) is not None)
+        if match.group(group).strip():
+            spans.append(Span(match.start(group), match.end(group), "QUOTE"))
+    quoted = list(spans)  # a description that quotes is the quotation
+    for m in _DESCRIBED_AS.finditer(sentence):
+        if not any(q.start < m.end(1) and m.start(1) < q.end for q in quoted):
+            spans.append(Span(m.start(1), m.end(1), "AS"))
+    return tuple(spans)
 
 
 _TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?\b", re.I)

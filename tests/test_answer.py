@@ -568,3 +568,71 @@ def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_
     read, rest = scores[:2], scores[2:]
     assert rest == sorted(rest, reverse=True) and max(rest) <= min(read)
     assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("What did Kihara say about the visit?", "quote"),
+        ("What did she say?", "quote"),
+        ("And what did he (Kihara) say about it?", "quote"),
+        ("How did Takaichi describe Japan's importance to the US?", "quote"),
+        ("How did the secretary characterise the visit?", "quote"),
+        ("What did Trump write on social media?", "quote"),
+        ("What words did Trump use to describe Malaysia?", "quote"),
+        # The answer is inside what was said, or a name, or someone's works: not their words.
+        ("What did the court say Steymann was entitled to?", "thing"),
+        ("What is the term used to describe the output?", "thing"),
+        ("What has physics made to describe forces?", "thing"),
+        ("What did Tesla write?", "thing"),
+        ("What is the stadium called?", "thing"),
+    ],
+)
+def test_a_question_may_ask_for_someones_words(question: str, kind: str):
+    assert analyze(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    "sentence, quoted",
+    [
+        ("Takaichi said Japan is “an indispensable partner for the US” and thanked him.", ["an indispensable partner for the US"]),
+        # Apostrophes inside curly single quotes do not end them.
+        ("He called it a ‘historic moment for Japan’s alliance’.", ["historic moment for Japan’s alliance"]),
+        ('"The visit is extremely meaningful," Kihara said.', ["The visit is extremely meaningful,"]),
+        # A quotation that runs on into the next sentence, and what something was described as.
+        ("He wrote: “Leaving the vibrant nation of Malaysia.", ["Leaving the vibrant nation of Malaysia."]),
+        ("Trump described Japan as a key ally and praised its leader.", ["a key ally"]),
+        ("Critics described the summers as hot and dry, officials said.", ["hot and dry"]),
+        ("It's the rock 'n' roll era, said the singer's manager.", []),
+    ],
+)
+def test_someones_words_in_a_sentence(sentence: str, quoted: list[str]):
+    from qa.answer import _quoted
+
+    assert [sentence[s.start : s.end] for s in _quoted(sentence)] == quoted
+
+
+def test_the_words_of_whom_the_question_asks_about(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": (
+                "Talks\n\nTakaichi said the talks were “a new chapter for the alliance” on Tuesday. "
+                "Noda said the talks were “a missed chance for the alliance” on Tuesday.\n"
+            ),
+        },
+    )
+    fake_build(corpus, tmp_path / "index", find_spans=lambda texts, progress=None: [() for _ in texts])
+    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: HashEmbedder())
+    loaded = index_mod.load(tmp_path / "index")
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    def found(asked: str) -> str | None:
+        question = analyze(asked)
+        candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
+        return candidate.text if candidate else None
+
+    # Both sentences quote someone on the talks: the one the question names is who said it.
+    assert found("What did Noda say about the talks?") == "a missed chance for the alliance"
+    assert found("How did Takaichi describe the talks?") == "a new chapter for the alliance"
