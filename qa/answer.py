@@ -510,6 +510,7 @@ class _Reader:
         self.q_words = [w for w in text.words(question.text) if len(w) >= 4]
         self.q_figures = set(_FIGURE.findall(question.text))
         self.counting = question.kind in ("number", "money", "percent", "quantity")
+        self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -572,6 +573,8 @@ class _Reader:
                 score *= 1.6
             elif question.head and _names_another_kind(value, question):
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
+            if self.naming and not any(ch.isupper() for ch in value):
+                score *= _UNNAMED  # "what is the name of ...": a name
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
             agreement = _agreement(sentence, span, question)
@@ -736,6 +739,8 @@ _EMPTY_NOUNS = frozenset(
     "something anything nothing everything someone anyone nobody everyone".split()
 )
 _POINTING = re.compile(r"^(?:this|that|these|those|such)\b", re.I)
+_NAMING = re.compile(r"\b(?:name|named|called|titled|title)\b", re.I)
+_UNNAMED = 0.4  # the weight of a span without a capital for a question that asks for a name
 
 
 def _says_nothing(value: str) -> bool:

@@ -636,3 +636,23 @@ def test_the_words_of_whom_the_question_asks_about(tmp_path: Path, monkeypatch: 
     # Both sentences quote someone on the talks: the one the question names is who said it.
     assert found("What did Noda say about the talks?") == "a missed chance for the alliance"
     assert found("How did Takaichi describe the talks?") == "a new chapter for the alliance"
+
+
+def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    line = "After the merger the network launched a single cable channel, later called Arts Channel."
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in ("the network", "a single cable channel", "Arts Channel") if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Channels\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    loaded = index_mod.load(tmp_path / "index")
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    def found(asked: str) -> str | None:
+        question = analyze(asked)
+        candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
+        return candidate.text if candidate else None
+
+    assert found("What was the name of the channel the merger launched?") == "Arts Channel"
