@@ -573,6 +573,8 @@ class _Reader:
                 score *= 1.6
             elif question.head and _names_another_kind(value, question):
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
+            if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
+                continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
             titled = _titled_by_question(sentence.text, start, q_terms, question)

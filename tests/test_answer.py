@@ -656,3 +656,21 @@ def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path, monkeypatch
         return candidate.text if candidate else None
 
     assert found("What was the name of the channel the merger launched?") == "Arts Channel"
+
+
+def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    line = "The official Japanese news agency said the vote was close.\n\nKyodo News covers politics in Tokyo."
+
+    def tagged(texts, progress=None):
+        labels = {"Japanese": "NORP", "Kyodo News": "ORG"}
+        return [tuple(Span(t.index(k), t.index(k) + len(k), v) for k, v in labels.items() if k in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Vote\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=tagged)
+    loaded = index_mod.load(tmp_path / "index")
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    question = analyze("Which news agency said the vote was close?")
+    candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)).candidate
+    assert candidate is not None and candidate.text == "Kyodo News"
