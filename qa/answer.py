@@ -32,7 +32,8 @@ KINDS: dict[str, dict[str, float]] = {
     "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3},
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
-    "quote": {"QUOTE": 1.0, "AS": 0.8},  # what someone said, or how they described something: their words
+    # What someone said, or how they described something: their words. What they called something may be a name.
+    "quote": {"QUOTE": 1.0, "AS": 0.8, "PROPN": 0.5, "WORK_OF_ART": 0.5, "NP": 0.4},
     "thing": {"NP": 0.8, "PROPN": 0.7, "ORG": 0.7, "PRODUCT": 0.8, "WORK_OF_ART": 0.8, "LAW": 0.8, "EVENT": 0.8, "NORP": 0.6, "GPE": 0.6},
 }
 
@@ -172,6 +173,8 @@ def analyze(question: str) -> Question:
     wh_words = set(wh.split())
     if kind == "duration":
         wh_words |= {"last", "lasted", "lasting"}  # "how long did it last?": the verb asks for the length
+    if kind == "quote":
+        wh_words |= {"call"}  # "what did she call Japan?" asks for her words, not about a phone call
     terms = tuple(t for t in text.terms(lower) if t not in {text.stem(w) for w in wh_words})
     head_stem = text.stem(head) if wh in ("what", "which") and head else None
     # Whom the question is about: its capitalised words, but not a possessor ("Smith's rival" is someone else).
@@ -186,12 +189,12 @@ def analyze(question: str) -> Question:
 
 
 # A question that asks for someone's words: "what did she say about the visit?", "how did he describe Japan?",
-# "what words did he use?". Not "what did she say caused it?" (the answer is inside what was said), "what is
+# "what did he call Japan?", "what words did he use?". Not "what did she say caused it?" (the answer is inside what was said), "what is
 # the term used to describe it?" or "what is it called?" (a name), nor "what did he write?" (his works).
 _QUOTE_QUESTION = re.compile(
     r"(?:what|how)\s+(?:did|does|do|has|have|had|would|will|could)\s+(?:[\w'’.()-]+\s+){1,6}?"
     r"(?:say(?=\s*(?:\?|$))|(?:say|write|tweet|post)(?=\s(?:about|of|in|on|at|to|when|after|before|during|regarding|while)\b)"
-    r"|(?<!to )(?:describe|characteri[sz]e))\b"
+    r"|(?<!to )(?:describe|characteri[sz]e)|call(?=\s+\w))\b"
     r"|what\s+(?:words|phrase|remarks?|message)\b",
     re.I,
 )
@@ -511,6 +514,7 @@ class _Reader:
         self.q_figures = set(_FIGURE.findall(question.text))
         self.counting = question.kind in ("number", "money", "percent", "quantity")
         self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
+        self.calling = question.kind == "quote" and bool(re.search(r"\bcall\b", question.text, re.I))
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -534,7 +538,7 @@ class _Reader:
         sentence = self.index.sentences[row]
         out: list[_Reading] = []
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
-        spans = _quoted(sentence.text) if question.kind == "quote" else sentence.spans
+        spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
         for span in _typed_spans(spans, priors):
             start, end = _extend_unit(sentence.text, span, question)
             if span.label == "NP":
@@ -567,8 +571,9 @@ class _Reader:
                 # and they are the words of the one it asks about when the sentence says so.
                 proximity += self._weight_of(own_words & q_terms)
                 overlap = 0.0
-                proximity *= _speaker_fit(sentence.text, start, end, q_terms)
             score = priors[span.label] * (0.15 + proximity) * (1.0 - 0.6 * overlap)
+            if span.label in _WORDS:
+                score *= _speaker_fit(sentence.text, start, end, q_terms)
             if head_match:
                 score *= 1.6
             elif question.head and _names_another_kind(value, question):
@@ -631,11 +636,31 @@ _DESCRIBED_AS = re.compile(
 
 _SPEECH = r"(?:said|says|say|stated|states|told|tells|added|adds|wrote|writes|remarked|noted|notes|stressed|emphasi[sz]ed|described|called|declared|insisted|warned|explained|asked|replied|posted|tweeted)"
 _SPEAKER_BEFORE = re.compile(rf"((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*|\b(?:he|she|they|it)\b)(?:,[^,]{{0,60}},)?\s+(?:\w+\s+){{0,2}}?{_SPEECH}\b[^“”\"‘]*$")
+# A saying verb of any form ("emphasizing that", "calling it"), and the name a sentence starts with, past an opening
+# phrase ("In response, Prime Minister Takaichi described ...").
+_SAYING = re.compile(
+    r"\b(?:sa(?:y|ys|id|ying)|stat(?:e|es|ed|ing)|t(?:ell|ells|old|elling)|add(?:s|ed|ing)?|wr(?:ite|ites|ote|iting)|remark(?:s|ed|ing)?|"
+    r"not(?:e|es|ed|ing)|stress(?:es|ed|ing)?|emphasi[sz](?:e|es|ed|ing)|describ(?:e|es|ed|ing)|call(?:s|ed|ing)?|declar(?:e|es|ed|ing)|"
+    r"insist(?:s|ed|ing)?|warn(?:s|ed|ing)?|explain(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|post(?:s|ed|ing)?|tweet(?:s|ed|ing)?|"
+    r"express(?:es|ed|ing)?|conve(?:y|ys|yed|ying))\b"
+)
+_FIRST_NAME = re.compile(r"^(?:[^,]{0,40},\s+)?((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
 _ACCORDING_TO = re.compile(r"\b(?i:according to)\s+((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
 _SPEAKER_AFTER = re.compile(rf"^[\s,.!?”’\"]*(?:{_SPEECH}\s+((?:[A-Z][\w.’'-]*\s*){{1,5}})|((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*)\s+{_SPEECH}\b)")
 
 
+_NOT_A_SPEAKER = frozenset("the a an this that these those he she they it we i in on at during after before but and".split())
+
+
 def _speaker(sentence: str, start: int, end: int) -> str | None:
+    """Who the sentence says spoke the words between ``start`` and ``end`` (a name), or None."""
+    words = (_said_by(sentence, start, end) or "").split()
+    while words and words[0].lower() in _NOT_A_SPEAKER:
+        words = words[1:]
+    return " ".join(words) or None
+
+
+def _said_by(sentence: str, start: int, end: int) -> str | None:
     """Who the sentence says spoke the words between ``start`` and ``end``: "X said that ...", "..., X said",
     "according to X"; None when it does not say (or says "he")."""
     before = sentence[:start].rstrip("“‘\"")
@@ -646,7 +671,14 @@ def _speaker(sentence: str, start: int, end: int) -> str | None:
     if match:
         return (match.group(1) or match.group(2)).strip(" .")
     match = _ACCORDING_TO.search(sentence)
-    return match.group(1) if match else None
+    if match:
+        return match.group(1)
+    # Failing those, words given by a saying verb are the sentence's subject's: "Trump extended his congratulations
+    # to Takaichi, emphasizing that ...".
+    if _SAYING.search(before):
+        match = _FIRST_NAME.match(sentence)
+        return match.group(1) if match else None
+    return None
 
 
 def _speaker_fit(sentence: str, start: int, end: int, q_terms: AbstractSet[str]) -> float:
@@ -654,7 +686,7 @@ def _speaker_fit(sentence: str, start: int, end: int, q_terms: AbstractSet[str])
     speaker = _speaker(sentence, start, end)
     if speaker is None:
         return 1.0
-    return 1.5 if set(text.terms(speaker)) & q_terms else 0.6
+    return 1.5 if set(text.terms(speaker)) & q_terms else 0.3
 
 
 def _quoted(sentence: str) -> tuple[Span, ...]:

@@ -580,6 +580,8 @@ def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_
         ("How did the secretary characterise the visit?", "quote"),
         ("What did Trump write on social media?", "quote"),
         ("What words did Trump use to describe Malaysia?", "quote"),
+        ("What did she call Japan?", "quote"),
+        ("Who did Trump call on Saturday?", "person"),
         # The answer is inside what was said, or a name, or someone's works: not their words.
         ("What did the court say Steymann was entitled to?", "thing"),
         ("What is the term used to describe the output?", "thing"),
@@ -674,3 +676,25 @@ def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path,
     question = analyze("Which news agency said the vote was close?")
     candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)).candidate
     assert candidate is not None and candidate.text == "Kyodo News"
+
+
+@pytest.mark.parametrize(
+    "sentence, speaker",
+    [
+        ("Takaichi further stated that Japan is “a partner” and thanked him.", "Takaichi"),
+        ("“We will win,” said Prime Minister Takaichi.", "Prime Minister Takaichi"),
+        ('"The visit is meaningful," Chief Cabinet Secretary Minoru Kihara said.', "Chief Cabinet Secretary Minoru Kihara"),
+        ("According to Minoru Kihara, the visit is “meaningful”.", "Minoru Kihara"),
+        # The subject of a sentence whose saying verb is far from it, past an opening phrase.
+        ("Trump extended his congratulations to Takaichi, emphasizing that “the alliance comes first”.", "Trump"),
+        ("In response, Prime Minister Takaichi described the ties as a ‘partnership’.", "Prime Minister Takaichi"),
+        # Nobody named: a pronoun or a common noun.
+        ("He described this occasion as a ‘historic moment’.", None),
+        ("The official said the visit was “historic”.", None),
+    ],
+)
+def test_who_spoke_the_words_a_sentence_quotes(sentence: str, speaker: str | None):
+    from qa.answer import _quoted, _speaker
+
+    quoted = _quoted(sentence)[0]
+    assert _speaker(sentence, quoted.start, quoted.end) == speaker
