@@ -515,6 +515,8 @@ class _Reader:
         self.counting = question.kind in ("number", "money", "percent", "quantity")
         self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
         self.calling = question.kind == "quote" and bool(re.search(r"\bcall\b", question.text, re.I))
+        # "Who announced the meeting?": the answer is whom a sentence gives as its source.
+        self.sourcing = question.kind in ("person", "organization") and question.subject and bool(_ASKS_WHO_SAID.search(question.text))
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -582,6 +584,8 @@ class _Reader:
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
+            if self.sourcing and (source := _source(sentence.text)) is not None and source[0] <= start and end <= source[1]:
+                score *= 1.5
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
             agreement = _agreement(sentence, span, question)
@@ -647,6 +651,31 @@ _SAYING = re.compile(
 _FIRST_NAME = re.compile(r"^(?:[^,]{0,40},\s+)?((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
 _ACCORDING_TO = re.compile(r"\b(?i:according to)\s+((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
 _SPEAKER_AFTER = re.compile(rf"^[\s,.!?”’\"]*(?:{_SPEECH}\s+((?:[A-Z][\w.’'-]*\s*){{1,5}})|((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*)\s+{_SPEECH}\b)")
+
+
+_STATED = (
+    r"(?:said|says|announced|announces|claimed|claims|argued|argues|wrote|writes|reported|reports|stated|states|told|tells|confirmed|"
+    r"confirms|revealed|reveals|declared|declares|warned|warns|predicted|predicts|noted|notes|added|adds|insisted|insists)"
+)
+_ASKS_WHO_SAID = re.compile(
+    r"\b(?:who|(?:which|what)(?:\s+\w+){1,2}?)\s+(?:first\s+|also\s+)?(?:said|says|announced|announces|claimed|claims|argued|argues|wrote|writes|"
+    r"reported|reports|stated|states|told|tells|confirmed|confirms|revealed|reveals|declared|declares|warned|warns|predicted|predicts|"
+    r"insisted|insists)\b",
+    re.I,
+)
+_NAME = r"(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*"
+_SOURCE = re.compile(
+    rf"\b(?i:according to)\s+(?:the\s+)?(?P<a>{_NAME})|(?P<b>{_NAME})(?:,[^,]{{1,60}},)?\s+(?:\w+\s+)?{_STATED}\b|,\s+{_STATED}\s+(?P<c>{_NAME})"
+)
+
+
+def _source(sentence: str) -> tuple[int, int] | None:
+    """Where a sentence names whom it gives as its source: "according to X", "X said", "..., said X"."""
+    for match in _SOURCE.finditer(sentence):
+        group = next(g for g in "abc" if match.group(g) is not None)
+        if match.group(group).split()[0].lower() not in _NOT_A_SPEAKER:
+            return match.start(group), match.end(group)
+    return None
 
 
 _NOT_A_SPEAKER = frozenset("the a an this that these those he she they it we i in on at during after before but and".split())

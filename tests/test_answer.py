@@ -698,3 +698,35 @@ def test_who_spoke_the_words_a_sentence_quotes(sentence: str, speaker: str | Non
 
     quoted = _quoted(sentence)[0]
     assert _speaker(sentence, quoted.start, quoted.end) == speaker
+
+
+@pytest.mark.parametrize(
+    "sentence, source",
+    [
+        ("According to Chief Cabinet Secretary Minoru Kihara, President Trump will meet Emperor Naruhito.", "Chief Cabinet Secretary Minoru Kihara"),
+        ("Kyodo News reported that Trump will visit.", "Kyodo News"),
+        ("The visit is historic, said Minoru Kihara.", "Minoru Kihara."),
+        ("He said it was fine.", None),
+        ("The official news agency said that Takaichi won.", None),
+    ],
+)
+def test_whom_a_sentence_gives_as_its_source(sentence: str, source: str | None):
+    from qa.answer import _source
+
+    where = _source(sentence)
+    assert (sentence[where[0] : where[1]] if where else None) == source
+
+
+def test_who_announced_it_is_whom_the_sentence_gives_as_its_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {"b.txt": "Visit\n\nAccording to Chief Cabinet Secretary Minoru Kihara, President Trump will meet Emperor Naruhito on his visit.\n"},
+    )
+    fake_build(corpus, tmp_path / "index", find_spans=_people)
+    loaded = index_mod.load(tmp_path / "index")
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    question = analyze("Who announced the meeting with the emperor?")
+    candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)).candidate
+    assert candidate is not None and candidate.text == "Minoru Kihara"
