@@ -59,7 +59,7 @@ _SAYING = re.compile(r"\b(?:say|said|says|tell|told|mean|meant|announce|announce
 _SUBJECT = re.compile(
     r"^(?P<ask>(?:(?:in|on|at|for|from|to|by|with|during|of|about)\s+)?(?:how(?:\s+(?:many|much|long|old|far|often)(?:\s+\w+)?)?|what(?:\s+\w+)?|which\s+\w+|when|where|why|who|whom)"
     r"\s+(?:did|does|do|will|would|can|could|has|have|had|is|was|are|were))\s+"
-    r"(?P<subject>(?:the|this|that|these|those|a|an)\s+.+?|[^\s']+['’]s\s+.+?)\s+(?P<verb>[a-z]+)\s*\?$",
+    r"(?P<subject>(?:the|this|that|these|those|a|an|their|its)\s+.+?|[^\s']+['’]s\s+.+?)\s+(?P<verb>[a-z]+)\s*\?$",
     re.I,
 )
 _MOTION = re.compile(r"\b(?:go|goes|went|come|comes|came|bring|brings|brought|take|took|travel|travelled|traveled|fly|flew|return|returned|move|moved|send|sent|head|headed|lead|led)\s+(?:\w+\s+)?$", re.I)
@@ -466,6 +466,22 @@ def _thing_subject(question: str) -> re.Match[str] | None:
     return None if any((HEAD_KIND.get(w) or HEAD_KIND.get(w[:-1])) in KIND_LABELS for w in words) else match
 
 
+_LAST_THING = re.compile(
+    r"\b(?:during|in|at|on|about|of|from|after|before|for|over)\s+(?P<thing>(?:the|this|that|a|an|their|his|her|its)\s+(?:[\w-]+\s+){0,3}?[\w-]+)\s*\??$", re.I
+)
+
+
+def _thing_of(question: str) -> Entity | None:
+    """What an "it" may stand for in the question before: its subject when that is a thing, else the thing it ends on."""
+    subject = _thing_subject(question)
+    if subject is not None:
+        return Entity(subject.group("subject"), "NP")
+    last = _LAST_THING.search(question)
+    if last is None or any((HEAD_KIND.get(w) or HEAD_KIND.get(w[:-1])) in KIND_LABELS for w in text.words(last.group("thing"))):
+        return None
+    return Entity(last.group("thing"), "NP")
+
+
 def _replace_subject(base: str, phrase: str) -> tuple[str, list[str]]:
     """"How long did the call last?" + "the visit": "How long did the visit last?"; else the phrase in brackets."""
     match = _thing_subject(base)
@@ -506,9 +522,9 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon, an
             continue  # "Did Reed say he would come?": he is Reed
         chosen = assigned.get(gender) or _referent(gender, ranked, lexicon, taken=[e for g, e in assigned.items() if g != gender], exclude=[m.entity for m in own])
         if chosen is None and gender == "n":
-            # "How long did the call last?" then "When did it start?": it is the call.
-            subject = _thing_subject(_plain(turns[-1].searched))
-            chosen = Entity(subject.group("subject"), "NP") if subject else None
+            # "How long did the call last?" then "When did it start?": it is the call; "What did they discuss
+            # during their first call?" then "How long did it last?": it is their first call.
+            chosen = _thing_of(_plain(turns[-1].searched))
         if chosen is None:
             unresolved = True
             continue
