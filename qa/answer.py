@@ -588,7 +588,7 @@ class _Reader:
                 score *= 1.5
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
-            agreement = _agreement(sentence, span, question)
+            agreement = _agreement(sentence, span, question, end)
             begin = sentence.text.find(value, start)
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
             out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0))
@@ -944,12 +944,18 @@ def _extend_unit(sentence: str, span: Span, question: Question) -> tuple[int, in
 _NAME_LABELS = ("PERSON", "PROPN")
 
 
-def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
+def _agreement(sentence: Sentence, span: Span, question: Question, end: int | None = None) -> float:
     """Whether a figure or date belongs to whom the question asks about: the nearest name before it.
 
     In "Smith won 237 votes while Jones received 149", 149 is Jones's: a question naming Jones
-    favours it, and disfavours 237, whose nearest preceding name is another one.
+    favours it, and disfavours 237, whose nearest preceding name is another one. A party said to be
+    someone's ("party leader Jones") is theirs alone.
     """
+    if question.kind == "organization" and question.names:
+        led_by = _whose_body(sentence, span, span.end if end is None else end)
+        if led_by is None:
+            return 1.0
+        return 1.5 if set(text.terms(sentence.text[led_by.start : led_by.end])) & set(question.names) else 0.25
     if not (question.names or question.possessors) or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
         return 1.0
     if question.kind == "age" and question.names:
@@ -975,6 +981,25 @@ def _agreement(sentence: Sentence, span: Span, question: Question) -> float:
         return 1.5
     named_before = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)
     return 0.8 if named_before else 0.6
+
+
+_LEADS = r"leader|chief|head|president|chairman|chairwoman|chair|secretary|member|lawmaker|candidate|spokesman|spokeswoman|spokesperson|founder|boss|minister"
+
+
+def _whose_body(sentence: Sentence, span: Span, end: int) -> Span | None:
+    """The person an organisation is said to be led by or to have: "Democratic Party leader Noda" (``end`` past
+    "of Japan" when the answer takes it in), "Noda, leader of the Democratic Party"; None when none is."""
+    follows = re.match(
+        rf"(?:\s+of\s+[A-Z][\w.’'-]*)?(?:['’]s\s+(?:(?:[a-z]+\s+)?(?:{_LEADS})\s+)?|\s+(?:[a-z]+\s+)?(?:{_LEADS})\s+)", sentence.text[end:]
+    )
+    if follows is not None:
+        owner = next((s for s in sentence.spans if s.label == "PERSON" and s.start == end + follows.end()), None)
+        if owner is not None:
+            return owner
+    titled = re.search(rf"\s*,?\s+(?:the\s+)?(?:[a-z]+\s+)?(?:{_LEADS})\s+of\s+(?:the\s+)?$", sentence.text[: span.start])
+    if titled is None:
+        return None
+    return next((s for s in sentence.spans if s.label == "PERSON" and s.end == titled.start()), None)
 
 
 @lru_cache(maxsize=4096)

@@ -730,3 +730,39 @@ def test_who_announced_it_is_whom_the_sentence_gives_as_its_source(tmp_path: Pat
     question = analyze("Who announced the meeting with the emperor?")
     candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)).candidate
     assert candidate is not None and candidate.text == "Minoru Kihara"
+
+
+def _parties(texts, progress=None):
+    names = {"Maria Lopez": "PERSON", "Tom Reed": "PERSON", "Lopez": "PERSON", "Democratic Party": "ORG", "Civic Party": "ORG"}
+    out = []
+    for t in texts:
+        spans: list[Span] = []
+        for name, label in names.items():
+            for m in re.finditer(name, t):
+                if not any(s.start <= m.start() < s.end for s in spans):
+                    spans.append(Span(m.start(), m.end(), label))
+        out.append(tuple(sorted(spans, key=lambda s: s.start)))
+    return out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Maria Lopez beat Democratic Party leader Tom Reed, and the Civic Party she leads gained seats.",
+        "Maria Lopez beat Tom Reed, leader of the Democratic Party, and the Civic Party she leads gained seats.",
+    ],
+)
+def test_a_party_said_to_be_another_persons_is_not_hers(tmp_path: Path, line: str):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Vote\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=_parties)
+    loaded = index_mod.load(tmp_path / "index")
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    def found(asked: str) -> str | None:
+        question = analyze(asked)
+        candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
+        return candidate.text if candidate else None
+
+    assert found("Which party does Lopez lead?") == "Civic Party"
+    assert found("Which party does Reed lead?") == "Democratic Party"
