@@ -62,6 +62,7 @@ _WH = re.compile(r"\b(how (?:many|much|long|old|far|big|large|tall|often)|who|wh
 _NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
 # After "what" or "which", these start the rest of the question: no noun says what the answer is.
 _AUXILIARIES = frozenset("did does do has have had will would can could should might may must shall".split())
+_BE = frozenset("is are was were be been".split())
 UNITS = frozenset(
     "vote votes seat seats minute minutes hour hours day days week weeks month months year years people person persons "
     "percent per cent km kilometres kilometers miles mile metres meters kg tons tonnes dollars euros yen yuan pounds "
@@ -143,7 +144,10 @@ def analyze(question: str) -> Question:
     if next_words and next_words[0] in _AUXILIARIES:
         head = ""  # "what did the two leaders discuss?": the noun is who did it, not what the answer is
     if wh == "how many":
-        kind, unit = "number", (next_words[0].strip("?,.!") if next_words else None)
+        # The counted noun: "how many votes", "how many party members", "how many Nobel prizes has he won".
+        counted = [w.strip("?,.!") for w in next_words]
+        noun = counted[: next((i for i, w in enumerate(counted) if w in _AUXILIARIES or w in _BE), len(counted))]
+        kind, unit = "number", next((w for w in counted if w in UNITS), noun[-1] if noun else (counted[0] if counted else None))
     elif wh == "how much":
         money = any(w in lower for w in ("cost", "pay", "paid", "spend", "spent", "worth", "price", "money", "fund", "budget", "$"))
         kind = "money" if money else "quantity"

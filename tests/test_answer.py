@@ -81,6 +81,9 @@ def test_terms_are_content_words_without_wh_words(question: str, expected: set[s
 
 def test_how_many_records_the_unit():
     assert analyze("how many votes did Takaichi get?").unit == "votes"
+    # The counted noun, past the words that describe it.
+    assert analyze("How many party members voted for Takaichi?").unit == "members"
+    assert analyze("How many Nobel prizes has he won?").unit == "prizes"
 
 
 def test_names_are_the_capitalised_words_of_the_question():
