@@ -52,6 +52,7 @@ _HEADS = {
     "percent": "percentage percent proportion share rate",
 }
 HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
+_TITLES = frozenset(text.stem(w) for w in (_HEADS["person"] + " prime mr mrs ms dr sir lady lord vice deputy former late new").split())
 
 
 def _noun_kind(word: str) -> str | None:
@@ -570,6 +571,8 @@ class _Reader:
             own_words = span_terms - {question.head} if head_match else span_terms
             if not own_words or own_words <= q_terms:
                 continue  # the question's own words are not its answer ("the field" for "what field type?")
+            if question.names and own_words & set(question.names) and own_words - q_terms <= _TITLES:
+                continue  # nor whom it names, by their title ("Prime Minister Takaichi" for "what does Takaichi face?")
             overlap = len(own_words & q_terms) / len(own_words)
             proximity = near.of(start, end)
             if span.label in _WORDS:

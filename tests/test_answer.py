@@ -769,3 +769,21 @@ def test_a_party_said_to_be_another_persons_is_not_hers(tmp_path: Path, line: st
 
     assert found("Which party does Lopez lead?") == "Civic Party"
     assert found("Which party does Reed lead?") == "Democratic Party"
+
+
+def test_whom_the_question_names_is_not_its_answer_by_title_either(tmp_path: Path):
+    line = "Prime Minister Lopez and Prime Minister Reed said the problems include a budget gap."
+    phrases = ("Prime Minister Lopez", "Prime Minister Reed", "the problems", "a budget gap")
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Budget\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    loaded = index_mod.load(tmp_path / "index")
+    from qa.answer import _idf, _Reader
+
+    question = analyze("What problems does Lopez face?")
+    row = next(i for i in range(len(loaded.sentences)) if loaded.sentences[i].text == line)
+    read = [r.value for r in _Reader(loaded, question, _idf(loaded, question.terms)).read(row)]
+    assert read == ["Prime Minister Reed", "a budget gap"]
