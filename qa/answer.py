@@ -672,7 +672,7 @@ _ASKS_WHO_SAID = re.compile(
 )
 _NAME = r"(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*"
 _SOURCE = re.compile(
-    rf"\b(?i:according to)\s+(?:the\s+)?(?P<a>{_NAME})|(?P<b>{_NAME})(?:,[^,]{{1,60}},)?\s+(?:\w+\s+)?{_STATED}\b|,\s+{_STATED}\s+(?P<c>{_NAME})"
+    rf"\b(?i:according to)\s+(?P<a>[^,;:.()]{{1,60}}?)(?=\s*(?:[,;:.()]|$))|(?P<b>{_NAME})(?:,[^,]{{1,60}},)?\s+(?:\w+\s+)?{_STATED}\b|,\s+{_STATED}\s+(?P<c>{_NAME})"
 )
 
 
@@ -680,7 +680,7 @@ def _source(sentence: str) -> tuple[int, int] | None:
     """Where a sentence names whom it gives as its source: "according to X", "X said", "..., said X"."""
     for match in _SOURCE.finditer(sentence):
         group = next(g for g in "abc" if match.group(g) is not None)
-        if match.group(group).split()[0].lower() not in _NOT_A_SPEAKER:
+        if group == "a" or match.group(group).split()[0].lower() not in _NOT_A_SPEAKER:
             return match.start(group), match.end(group)
     return None
 

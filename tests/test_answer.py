@@ -708,6 +708,7 @@ def test_who_spoke_the_words_a_sentence_quotes(sentence: str, speaker: str | Non
     [
         ("According to Chief Cabinet Secretary Minoru Kihara, President Trump will meet Emperor Naruhito.", "Chief Cabinet Secretary Minoru Kihara"),
         ("Kyodo News reported that Trump will visit.", "Kyodo News"),
+        ("They agreed to meet, according to the Japanese premier's office.", "the Japanese premier's office"),
         ("The visit is historic, said Minoru Kihara.", "Minoru Kihara."),
         ("He said it was fine.", None),
         ("The official news agency said that Takaichi won.", None),
