@@ -149,6 +149,8 @@ def analyze(question: str) -> Question:
         counted = [w.strip("?,.!") for w in next_words]
         noun = counted[: next((i for i, w in enumerate(counted) if w in _AUXILIARIES or w in _BE), len(counted))]
         kind, unit = "number", next((w for w in counted if w in UNITS), noun[-1] if noun else (counted[0] if counted else None))
+    elif wh == "how much" and next_words and next_words[0].strip("?,.!") in ("time", "longer"):
+        kind = "duration"  # "how much time has passed since ...?"
     elif wh == "how much":
         money = any(w in lower for w in ("cost", "pay", "paid", "spend", "spent", "worth", "price", "money", "fund", "budget", "$"))
         kind = "money" if money else "quantity"
@@ -829,7 +831,7 @@ def _fits_head(value: str, question: Question) -> bool:
 def _fits(value: str, kind: str) -> bool:
     """Whether a span can answer this kind of question at all (a duration needs a length of time)."""
     if kind == "duration":
-        return bool(_TIME_UNIT.search(value) and _NUMBER_WORD.search(value))
+        return bool(_TIME_UNIT.search(value) and _NUMBER_WORD.search(value) or re.fullmatch(r"\d{1,2}:\d\d", value.strip()))
     if kind == "age":
         if _MONTH_NAMES.search(value) or _WEEKDAYS.search(value) or re.fullmatch(r"(?:in\s+)?(?:1[0-9]|20)\d\ds?", value.strip(), re.I):
             return False  # "October 25" is a day and "2017" a year, not an age

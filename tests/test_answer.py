@@ -41,6 +41,8 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("Which country did Trump visit first?", "place"),
         ("How much did the bridge cost?", "money"),
         ("How long did the call last?", "duration"),
+        ("How much time has passed since his last visit?", "duration"),
+        ("How much time was left in the game?", "duration"),
         ("How old is Takaichi?", "age"),
         ("What percentage of the votes did she win?", "percent"),
         ("Which party won the election?", "organization"),
@@ -788,3 +790,10 @@ def test_whom_the_question_names_is_not_its_answer_by_title_either(tmp_path: Pat
     row = next(i for i in range(len(loaded.sentences)) if loaded.sentences[i].text == line)
     read = [r.value for r in _Reader(loaded, question, _idf(loaded, question.terms)).read(row)]
     assert read == ["Prime Minister Reed", "a budget gap"]
+
+
+@pytest.mark.parametrize("value, fits", [("three days", True), ("17 seconds", True), ("3:08", True), ("Monday", False), ("20", False)])
+def test_a_length_of_time(value: str, fits: bool):
+    from qa.answer import _fits
+
+    assert _fits(value, "duration") is fits
