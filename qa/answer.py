@@ -559,6 +559,8 @@ class _Reader:
                 continue
             if not _fits(value, question.kind) or not _fits_head(value, question):
                 continue
+            if question.kind == "thing" and _DATE_ONLY.fullmatch(value):
+                continue  # "what topics ...?": "October" is when, not what
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -811,6 +813,11 @@ _EMPTY_NOUNS = frozenset(
     "something anything nothing everything someone anyone nobody everyone".split()
 )
 _POINTING = re.compile(r"^(?:this|that|these|those|such)\b", re.I)
+_DATE_ONLY = re.compile(
+    r"(?:(?:early|mid|late|last|next|this|on|in)[\s-]+)?(?:(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+    r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?",
+    re.I,
+)
 _NAMING = re.compile(r"\b(?:name|named|called|titled|title)\b", re.I)
 _UNNAMED = 0.4  # the weight of a span without a capital for a question that asks for a name
 

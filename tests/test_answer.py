@@ -797,3 +797,10 @@ def test_a_length_of_time(value: str, fits: bool):
     from qa.answer import _fits
 
     assert _fits(value, "duration") is fits
+
+
+@pytest.mark.parametrize("value, date", [("October", True), ("October 25", True), ("Sept. 3", True), ("early October", True), ("Monday", True), ("Marches", False), ("the Mayflower", False)])
+def test_a_date_alone_is_when_not_what(value: str, date: bool):
+    from qa.answer import _DATE_ONLY
+
+    assert bool(_DATE_ONLY.fullmatch(value)) is date
