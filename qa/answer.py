@@ -561,6 +561,8 @@ class _Reader:
                 continue
             if question.kind == "thing" and _DATE_ONLY.fullmatch(value):
                 continue  # "what topics ...?": "October" is when, not what
+            if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
+                continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -591,8 +593,6 @@ class _Reader:
                 score *= 1.6
             elif question.head and _names_another_kind(value, question):
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
-            if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
-                continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
             if self.sourcing and (source := _source(sentence.text)) is not None and source[0] <= start and end <= source[1]:
@@ -649,8 +649,15 @@ _DESCRIBED_AS = re.compile(
 )
 
 
-_SPEECH = r"(?:said|says|say|stated|states|told|tells|added|adds|wrote|writes|remarked|noted|notes|stressed|emphasi[sz]ed|described|called|declared|insisted|warned|explained|asked|replied|posted|tweeted)"
-_SPEAKER_BEFORE = re.compile(rf"((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*|\b(?:he|she|they|it)\b)(?:,[^,]{{0,60}},)?\s+(?:\w+\s+){{0,2}}?{_SPEECH}\b[^“”\"‘]*$")
+# A saying verb as a sentence gives it ("said", "announces"), and whom "according to" names.
+_STATED = (
+    r"(?:said|says|stated|states|told|tells|added|adds|wrote|writes|remarked|noted|notes|stressed|emphasi[sz]ed|described|called|"
+    r"declared|insisted|insists|warned|warns|explained|asked|replied|posted|tweeted|announced|announces|claimed|claims|argued|argues|"
+    r"reported|reports|confirmed|confirms|revealed|reveals|predicted|predicts)"
+)
+_ACCORDING_TO = r"\b(?i:according to)\s+([^,;:.()]{1,60}?)(?=\s*(?:[,;:.()]|$))"
+_NAME = r"(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*"
+_SPEAKER_BEFORE = re.compile(rf"({_NAME}|\b(?:he|she|they|it)\b)(?:,[^,]{{0,60}},)?\s+(?:\w+\s+){{0,2}}?{_STATED}\b[^“”\"‘]*$")
 # A saying verb of any form ("emphasizing that", "calling it"), and the name a sentence starts with, past an opening
 # phrase ("In response, Prime Minister Takaichi described ...").
 _SAYING = re.compile(
@@ -659,32 +666,17 @@ _SAYING = re.compile(
     r"insist(?:s|ed|ing)?|warn(?:s|ed|ing)?|explain(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|post(?:s|ed|ing)?|tweet(?:s|ed|ing)?|"
     r"express(?:es|ed|ing)?|conve(?:y|ys|yed|ying))\b"
 )
-_FIRST_NAME = re.compile(r"^(?:[^,]{0,40},\s+)?((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
-_ACCORDING_TO = re.compile(r"\b(?i:according to)\s+((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)")
-_SPEAKER_AFTER = re.compile(rf"^[\s,.!?”’\"]*(?:{_SPEECH}\s+((?:[A-Z][\w.’'-]*\s*){{1,5}})|((?:[A-Z][\w.’'-]*\s+){{0,4}}[A-Z][\w.’'-]*)\s+{_SPEECH}\b)")
-
-
-_STATED = (
-    r"(?:said|says|announced|announces|claimed|claims|argued|argues|wrote|writes|reported|reports|stated|states|told|tells|confirmed|"
-    r"confirms|revealed|reveals|declared|declares|warned|warns|predicted|predicts|noted|notes|added|adds|insisted|insists)"
-)
-_ASKS_WHO_SAID = re.compile(
-    r"\b(?:who|(?:which|what)(?:\s+\w+){1,2}?)\s+(?:first\s+|also\s+)?(?:said|says|announced|announces|claimed|claims|argued|argues|wrote|writes|"
-    r"reported|reports|stated|states|told|tells|confirmed|confirms|revealed|reveals|declared|declares|warned|warns|predicted|predicts|"
-    r"insisted|insists)\b",
-    re.I,
-)
-_NAME = r"(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*"
-_SOURCE = re.compile(
-    rf"\b(?i:according to)\s+(?P<a>[^,;:.()]{{1,60}}?)(?=\s*(?:[,;:.()]|$))|(?P<b>{_NAME})(?:,[^,]{{1,60}},)?\s+(?:\w+\s+)?{_STATED}\b|,\s+{_STATED}\s+(?P<c>{_NAME})"
-)
+_FIRST_NAME = re.compile(rf"^(?:[^,]{{0,40}},\s+)?({_NAME})")
+_SPEAKER_AFTER = re.compile(rf"^[\s,.!?”’\"]*(?:{_STATED}\s+((?:[A-Z][\w.’'-]*\s*){{1,5}})|({_NAME})\s+{_STATED}\b)")
+_ASKS_WHO_SAID = re.compile(rf"\b(?:who|(?:which|what)(?:\s+\w+){{1,2}}?)\s+(?:first\s+|also\s+)?(?i:{_STATED})\b", re.I)
+_SOURCE = re.compile(rf"{_ACCORDING_TO}|({_NAME})(?:,[^,]{{1,60}},)?\s+(?:\w+\s+)?{_STATED}\b|,\s+{_STATED}\s+({_NAME})")
 
 
 def _source(sentence: str) -> tuple[int, int] | None:
     """Where a sentence names whom it gives as its source: "according to X", "X said", "..., said X"."""
     for match in _SOURCE.finditer(sentence):
-        group = next(g for g in "abc" if match.group(g) is not None)
-        if group == "a" or match.group(group).split()[0].lower() not in _NOT_A_SPEAKER:
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
+        if group == 1 or match.group(group).split()[0].lower() not in _NOT_A_SPEAKER:
             return match.start(group), match.end(group)
     return None
 
@@ -710,7 +702,7 @@ def _said_by(sentence: str, start: int, end: int) -> str | None:
     match = _SPEAKER_AFTER.match(sentence[end:])
     if match:
         return (match.group(1) or match.group(2)).strip(" .")
-    match = _ACCORDING_TO.search(sentence)
+    match = re.search(_ACCORDING_TO, sentence)
     if match:
         return match.group(1)
     # Failing those, words given by a saying verb are the sentence's subject's: "Trump extended his congratulations
