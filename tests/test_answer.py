@@ -575,6 +575,15 @@ def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_
     assert all(0.0 <= s <= 1.0 for s in scores)
 
 
+def _short_answer(loaded: index_mod.Index, asked: str) -> str | None:
+    """The short answer found in the evidence retrieved for ``asked``, before the decision to give it."""
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    candidate = assess(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
+    return candidate.text if candidate else None
+
+
 @pytest.mark.parametrize(
     "question, kind",
     [
@@ -619,7 +628,7 @@ def test_someones_words_in_a_sentence(sentence: str, quoted: list[str]):
     assert [sentence[s.start : s.end] for s in _quoted(sentence)] == quoted
 
 
-def test_the_words_of_whom_the_question_asks_about(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_the_words_of_whom_the_question_asks_about(tmp_path: Path):
     corpus = write_corpus(
         tmp_path / "corpus",
         {
@@ -630,22 +639,13 @@ def test_the_words_of_whom_the_question_asks_about(tmp_path: Path, monkeypatch: 
         },
     )
     fake_build(corpus, tmp_path / "index", find_spans=lambda texts, progress=None: [() for _ in texts])
-    monkeypatch.setattr(index_mod.Index, "query_embedder", lambda self: HashEmbedder())
     loaded = index_mod.load(tmp_path / "index")
-    from qa.answer import assess
-    from qa.retrieve import search
-
-    def found(asked: str) -> str | None:
-        question = analyze(asked)
-        candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
-        return candidate.text if candidate else None
-
     # Both sentences quote someone on the talks: the one the question names is who said it.
-    assert found("What did Noda say about the talks?") == "a missed chance for the alliance"
-    assert found("How did Takaichi describe the talks?") == "a new chapter for the alliance"
+    assert _short_answer(loaded, "What did Noda say about the talks?") == "a missed chance for the alliance"
+    assert _short_answer(loaded, "How did Takaichi describe the talks?") == "a new chapter for the alliance"
 
 
-def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path):
     line = "After the merger the network launched a single cable channel, later called Arts Channel."
 
     def noun_phrases(texts, progress=None):
@@ -654,18 +654,10 @@ def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path, monkeypatch
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Channels\n\n{line}\n"})
     fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
     loaded = index_mod.load(tmp_path / "index")
-    from qa.answer import assess
-    from qa.retrieve import search
-
-    def found(asked: str) -> str | None:
-        question = analyze(asked)
-        candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
-        return candidate.text if candidate else None
-
-    assert found("What was the name of the channel the merger launched?") == "Arts Channel"
+    assert _short_answer(loaded, "What was the name of the channel the merger launched?") == "Arts Channel"
 
 
-def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path):
     line = "The official Japanese news agency said the vote was close.\n\nKyodo News covers politics in Tokyo."
 
     def tagged(texts, progress=None):
@@ -675,12 +667,7 @@ def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path,
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Vote\n\n{line}\n"})
     fake_build(corpus, tmp_path / "index", find_spans=tagged)
     loaded = index_mod.load(tmp_path / "index")
-    from qa.answer import assess
-    from qa.retrieve import search
-
-    question = analyze("Which news agency said the vote was close?")
-    candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)).candidate
-    assert candidate is not None and candidate.text == "Kyodo News"
+    assert _short_answer(loaded, "Which news agency said the vote was close?") == "Kyodo News"
 
 
 @pytest.mark.parametrize(
@@ -723,19 +710,14 @@ def test_whom_a_sentence_gives_as_its_source(sentence: str, source: str | None):
     assert (sentence[where[0] : where[1]] if where else None) == source
 
 
-def test_who_announced_it_is_whom_the_sentence_gives_as_its_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_who_announced_it_is_whom_the_sentence_gives_as_its_source(tmp_path: Path):
     corpus = write_corpus(
         tmp_path / "corpus",
         {"b.txt": "Visit\n\nAccording to Chief Cabinet Secretary Minoru Kihara, President Trump will meet Emperor Naruhito on his visit.\n"},
     )
     fake_build(corpus, tmp_path / "index", find_spans=_people)
     loaded = index_mod.load(tmp_path / "index")
-    from qa.answer import assess
-    from qa.retrieve import search
-
-    question = analyze("Who announced the meeting with the emperor?")
-    candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=5)).candidate
-    assert candidate is not None and candidate.text == "Minoru Kihara"
+    assert _short_answer(loaded, "Who announced the meeting with the emperor?") == "Minoru Kihara"
 
 
 def _parties(texts, progress=None):
@@ -762,16 +744,8 @@ def test_a_party_said_to_be_another_persons_is_not_hers(tmp_path: Path, line: st
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Vote\n\n{line}\n"})
     fake_build(corpus, tmp_path / "index", find_spans=_parties)
     loaded = index_mod.load(tmp_path / "index")
-    from qa.answer import assess
-    from qa.retrieve import search
-
-    def found(asked: str) -> str | None:
-        question = analyze(asked)
-        candidate = assess(loaded, question, search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)).candidate
-        return candidate.text if candidate else None
-
-    assert found("Which party does Lopez lead?") == "Civic Party"
-    assert found("Which party does Reed lead?") == "Democratic Party"
+    assert _short_answer(loaded, "Which party does Lopez lead?") == "Civic Party"
+    assert _short_answer(loaded, "Which party does Reed lead?") == "Democratic Party"
 
 
 def test_whom_the_question_names_is_not_its_answer_by_title_either(tmp_path: Path):
