@@ -365,7 +365,8 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
     - pronouns (she, his, them, it, there): the most salient entity of the last turns that fits, written after the
       pronoun ("did she (Lopez) win"): articles say "she" too, and the sentences that do still match;
     - no name left, or an "it"/"that" that fits no name: the last turn's names, and its words when the question
-      says little, added in square brackets.
+      says little, added in square brackets (only the names it asked about or answered with when the question was
+      completed with a thing: "how long did it (the call) last?").
     """
     if not turns:
         return question
@@ -378,7 +379,8 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
         main, unresolved = _resolve_pronouns(question, turns, lexicon, annotate=True)
     named = any(m.entity.label in NAME_LABELS or m.entity.label == "PROPN" for m in lexicon.mentions(" ".join([main, *extras])))
     if not named or unresolved:
-        extras += _context(main, turns, lexicon)
+        # Completed with a thing of the last question ("it (the call)", "the recount"), it has its topic.
+        extras += _context(main, turns, lexicon, completed=not unresolved and main != question)
     searched = " ".join((f"{main} [{'; '.join(extras)}]" if extras else main).split())
     try:
         check_question(searched)  # names come from the articles: whatever they hold, the search must be askable
@@ -618,8 +620,12 @@ def _topic(searched: str) -> str:
     return topic
 
 
-def _context(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> list[str]:
-    """What to add to a question that names nothing: the last turn's names, and its words when the question says little."""
+def _context(question: str, turns: Sequence[Turn], lexicon: Lexicon, completed: bool = False) -> list[str]:
+    """What to add to a question that names nothing: the last turn's names, and its words when the question says little.
+
+    A question ``completed`` with a thing of the last turn has its topic: only the names that turn asked about or
+    answered with are added, none that merely stood in its evidence, nor its words.
+    """
     # A name of the kind asked for may be the answer, and a question's own words are never its answer: such names are
     # left out, unless the question says so little ("Who said so?") that it is about them.
     excluded = KIND_LABELS.get(analyze(question).kind or "", frozenset())
@@ -629,6 +635,9 @@ def _context(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> list[str
         names = turn.entities("focus", "answer", "question")
         if not says_little:
             names = [e for e in names if e.label not in excluded]
+        if completed:
+            names = [e for e in names if not any(_same(e, p) for p in present)]
+            return [", ".join(e.text for e in names[:3])] if names else []
         if not names:
             names = [e for e in turn.entities("context") if e.label not in excluded]
         if not names:
