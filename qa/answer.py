@@ -32,6 +32,7 @@ KINDS: dict[str, dict[str, float]] = {
     "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3},
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
+    "nationality": {"NORP": 1.0, "GPE": 0.5},
     # What someone said, or how they described something: their words. What they called something may be a name.
     "quote": {"QUOTE": 1.0, "AS": 0.8, "PROPN": 0.5, "WORK_OF_ART": 0.5, "NP": 0.4},
     "thing": {"NP": 0.8, "PROPN": 0.7, "ORG": 0.7, "PRODUCT": 0.8, "WORK_OF_ART": 0.8, "LAW": 0.8, "EVENT": 0.8, "NORP": 0.6, "GPE": 0.6},
@@ -50,6 +51,7 @@ _HEADS = {
     "general commander judge lawyer senator governor mayor ambassador diplomat envoy officer individual",
     "event": "summit event conference meeting election war treaty agreement tour festival competition",
     "percent": "percentage percent proportion share rate",
+    "nationality": "nationality nationalities citizenship ethnicity",
 }
 HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
 _TITLES = frozenset(text.stem(w) for w in (_HEADS["person"] + " prime mr mrs ms dr sir lady lord vice deputy former late new").split())

@@ -46,6 +46,8 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("How old is Takaichi?", "age"),
         ("What percentage of the votes did she win?", "percent"),
         ("Which party won the election?", "organization"),
+        ("What nationality is the architect?", "nationality"),
+        ("Of what nationality was Martin Luther?", "nationality"),
         # The noun after an auxiliary is who acts, not what the answer is.
         ("What did the two leaders discuss?", "thing"),
         ("What must a teacher show towards the course?", "thing"),
