@@ -33,6 +33,7 @@ KINDS: dict[str, dict[str, float]] = {
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
     "nationality": {"NORP": 1.0, "GPE": 0.5},
+    "language": {"LANGUAGE": 1.0, "NORP": 0.7},
     # What someone said, or how they described something: their words. What they called something may be a name.
     "quote": {"QUOTE": 1.0, "AS": 0.8, "PROPN": 0.5, "WORK_OF_ART": 0.5, "NP": 0.4},
     "thing": {"NP": 0.8, "PROPN": 0.7, "ORG": 0.7, "PRODUCT": 0.8, "WORK_OF_ART": 0.8, "LAW": 0.8, "EVENT": 0.8, "NORP": 0.6, "GPE": 0.6},
@@ -41,10 +42,10 @@ KINDS: dict[str, dict[str, float]] = {
 _HEADS = {
     "date": "year years date day days month time era century decade week weekday",
     "place": "city cities country countries place location state region capital province town nation venue continent island "
-    "area village district port airport street",
+    "area village district port airport street river lake mountain sea ocean bay valley desert",
     "organization": "party organization organisation company agency news outlet newspaper group team body firm bank network "
     "channel publication broadcaster ministry department institution government university bloc alliance union "
-    "association league club court army navy council committee chamber legislature parliament assembly house",
+    "association league club court army navy council committee chamber legislature parliament assembly house church",
     "person": "person people man men woman women leader politician official minister president premier secretary spokesman "
     "spokeswoman spokesperson emperor king queen prince princess author writer journalist reporter correspondent rival opponent "
     "successor predecessor member candidate chairman chair director chief ceo founder player coach actor singer scientist "
@@ -52,6 +53,7 @@ _HEADS = {
     "event": "summit event conference meeting election war treaty agreement tour festival competition",
     "percent": "percentage percent proportion share rate",
     "nationality": "nationality nationalities citizenship ethnicity",
+    "language": "language languages dialect tongue",
 }
 HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
 _TITLES = frozenset(text.stem(w) for w in (_HEADS["person"] + " prime mr mrs ms dr sir lady lord vice deputy former late new").split())

@@ -48,6 +48,9 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("Which party won the election?", "organization"),
         ("What nationality is the architect?", "nationality"),
         ("Of what nationality was Martin Luther?", "nationality"),
+        ("What language do most Kenyans speak?", "language"),
+        ("Which river flows through Bonn?", "place"),
+        ("What church did Luther belong to?", "organization"),
         # The noun after an auxiliary is who acts, not what the answer is.
         ("What did the two leaders discuss?", "thing"),
         ("What must a teacher show towards the course?", "thing"),
