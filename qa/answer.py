@@ -34,6 +34,7 @@ KINDS: dict[str, dict[str, float]] = {
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
     "nationality": {"NORP": 1.0, "GPE": 0.5},
     "language": {"LANGUAGE": 1.0, "NORP": 0.7},
+    "work": {"WORK_OF_ART": 1.0, "PROPN": 0.6, "ORG": 0.4, "NP": 0.4},
     # What someone said, or how they described something: their words. What they called something may be a name.
     "quote": {"QUOTE": 1.0, "AS": 0.8, "PROPN": 0.5, "WORK_OF_ART": 0.5, "NP": 0.4},
     "thing": {"NP": 0.8, "PROPN": 0.7, "ORG": 0.7, "PRODUCT": 0.8, "WORK_OF_ART": 0.8, "LAW": 0.8, "EVENT": 0.8, "NORP": 0.6, "GPE": 0.6},
@@ -54,6 +55,8 @@ _HEADS = {
     "percent": "percentage percent proportion share rate",
     "nationality": "nationality nationalities citizenship ethnicity",
     "language": "language languages dialect tongue",
+    "work": "book books film films movie movies song songs album albums novel novels poem poems painting paintings episode "
+    "episodes series play plays opera",
 }
 HEAD_KIND = {word: kind for kind, words in _HEADS.items() for word in words.split()}
 _TITLES = frozenset(text.stem(w) for w in (_HEADS["person"] + " prime mr mrs ms dr sir lady lord vice deputy former late new").split())

@@ -51,6 +51,8 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("What language do most Kenyans speak?", "language"),
         ("Which river flows through Bonn?", "place"),
         ("What church did Luther belong to?", "organization"),
+        ("Which book by Edward Said portrayed the east?", "work"),
+        ("What film did the studio release in 1939?", "work"),
         # The noun after an auxiliary is who acts, not what the answer is.
         ("What did the two leaders discuss?", "thing"),
         ("What must a teacher show towards the course?", "thing"),
