@@ -147,6 +147,9 @@ def analyze(question: str) -> Question:
     next_words = after.split()[:3]
     content = [w.strip("?,.!'’") for w in next_words if w.strip("?,.!'’") not in text.stopwords()]
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
+    sort = re.match(r"\s*(?:type|types|kind|kinds|sort|sorts|form|forms|variety|class|category|genre|style)\s+of\s+([a-z][\w-]*)", after)
+    if sort and sort.group(1) not in text.stopwords():
+        content = [sort.group(1)]  # "what type of numbers": numbers of some type
     # The noun after "which"/"what" may follow adjectives ("which American politician"): the first known one.
     head = next((w for w in content if w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)), content[0] if content else "")
     if next_words and next_words[0] in _AUXILIARIES:
@@ -180,6 +183,8 @@ def analyze(question: str) -> Question:
         kind = "place"
     elif wh in ("what", "which") and _QUOTE_QUESTION.match(lower, wh_at):
         kind = "quote"
+    elif wh in ("what", "which") and sort:
+        kind = "thing"  # "what kind of company": a kind, not a company's name
     elif wh in ("what", "which"):
         kind = _noun_kind(head)
         if kind is None:

@@ -785,3 +785,27 @@ def test_a_date_alone_is_when_not_what(value: str, date: bool):
     from qa.answer import _DATE_ONLY
 
     assert bool(_DATE_ONLY.fullmatch(value)) is date
+
+
+@pytest.mark.parametrize(
+    "question, head",
+    [
+        ("What type of numbers are always multiples of 2?", "number"),
+        ("What kind of company is it?", "compani"),  # a kind of company, not a company's name
+        ("Which sort of engine did Woolf build?", "engin"),
+    ],
+)
+def test_a_question_for_a_kind_of_thing_asks_for_the_thing_of_that_kind(question: str, head: str):
+    asked = analyze(question)
+    assert (asked.kind, asked.head) == ("thing", head)
+
+
+def test_a_kind_of_thing_is_the_words_that_describe_it(tmp_path: Path):
+    line = "The multiples of two, a famous set, are the even numbers."
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in ("The multiples", "two", "a famous set", "the even numbers") if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Numbers\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    assert _short_answer(index_mod.load(tmp_path / "index"), "What type of numbers are the multiples of two?") == "the even numbers"
