@@ -71,6 +71,11 @@ _NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
 # After "what" or "which", these start the rest of the question: no noun says what the answer is.
 _AUXILIARIES = frozenset("did does do has have had will would can could should might may must shall".split())
 _BE = frozenset("is are was were be been".split())
+_BEFORE_THE_NOUN = frozenset(
+    "first second third last final main major new old other another only best worst largest biggest smallest highest lowest "
+    "longest most least famous popular important primary principal current former original official early earliest late "
+    "latest common usual specific particular".split()
+)
 UNITS = frozenset(
     "vote votes seat seats minute minutes hour hours day days week weeks month months year years people person persons "
     "percent per cent km kilometres kilometers miles mile metres meters kg tons tonnes dollars euros yen yuan pounds "
@@ -150,8 +155,10 @@ def analyze(question: str) -> Question:
     sort = re.match(r"\s*(?:type|types|kind|kinds|sort|sorts|form|forms|variety|class|category|genre|style)\s+of\s+([a-z][\w-]*)", after)
     if sort and sort.group(1) not in text.stopwords():
         content = [sort.group(1)]  # "what type of numbers": numbers of some type
-    # The noun after "which"/"what" may follow adjectives ("which American politician"): the first known one.
-    head = next((w for w in content if w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)), content[0] if content else "")
+    # The noun after "which"/"what" may follow adjectives ("which American politician"): the first known one, else
+    # the first word past the adjectives a question puts before its noun ("what famous physicist").
+    plain = [w for w in content if w not in _BEFORE_THE_NOUN] if len(content) > 1 and content[0] in _BEFORE_THE_NOUN else content
+    head = next((w for w in content if w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)), plain[0] if plain else "")
     if next_words and next_words[0] in _AUXILIARIES:
         head = ""  # "what did the two leaders discuss?": the noun is who did it, not what the answer is
     if wh == "how many":
