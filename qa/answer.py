@@ -74,7 +74,7 @@ _BE = frozenset("is are was were be been".split())
 _BEFORE_THE_NOUN = frozenset(
     "first second third last final main major new old other another only best worst largest biggest smallest highest lowest "
     "longest most least famous popular important primary principal current former original official early earliest late "
-    "latest common usual specific particular".split()
+    "latest common usual specific particular two three four five six".split()
 )
 UNITS = frozenset(
     "vote votes seat seats minute minutes hour hours day days week weeks month months year years people person persons "
