@@ -27,7 +27,7 @@ KINDS: dict[str, dict[str, float]] = {
     "duration": {"TIME": 1.0, "DATE": 0.9, "QUANTITY": 0.8, "CARDINAL": 0.5},
     "age": {"DATE": 0.9, "CARDINAL": 0.8, "NUM": 0.6},
     "quantity": {"QUANTITY": 1.0, "CARDINAL": 0.7, "PERCENT": 0.5, "MONEY": 0.5, "NUM": 0.5},
-    "person": {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.5, "PROPN": 0.6},
+    "person": {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.5, "PROPN": 0.6, "NP": 0.35},  # NP: people named by a noun ("teachers")
     "date": {"DATE": 1.0, "TIME": 0.8},
     "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3},
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
@@ -582,6 +582,8 @@ class _Reader:
                 continue  # "what topics ...?": "October" is when, not what
             if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
+            if question.kind == "person" and span.label == "NP" and not _names_people(value):
+                continue
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -831,6 +833,15 @@ _DATE_ONLY = re.compile(
 )
 _NAMING = re.compile(r"\b(?:name|named|called|titled|title)\b", re.I)
 _UNNAMED = 0.4  # the weight of a span without a capital for a question that asks for a name
+
+
+_PEOPLE_NOUN = re.compile(r"(?:er|ers|or|ors|ist|ists|ian|ians|ants|men|women|people|folk)$")
+
+
+def _names_people(value: str) -> bool:
+    """Whether a noun phrase names people by what they are ("the teachers", "an attorney", "the town council")."""
+    last = value.lower().split()[-1].strip(".,;:’'")
+    return _noun_kind(last) in ("person", "organization") or bool(_PEOPLE_NOUN.search(last)) and not value[:1].isupper()
 
 
 def _says_nothing(value: str) -> bool:

@@ -817,3 +817,22 @@ def test_a_kind_of_thing_is_the_words_that_describe_it(tmp_path: Path):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Numbers\n\n{line}\n"})
     fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
     assert _short_answer(index_mod.load(tmp_path / "index"), "What type of numbers are the multiples of two?") == "the even numbers"
+
+
+def test_who_may_be_people_named_by_what_they_are(tmp_path: Path):
+    line = "In most schools, the teachers are responsible for discipline, with comments from parents."
+    phrases = ("most schools", "the teachers", "discipline", "comments", "parents")
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Schools\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    assert _short_answer(index_mod.load(tmp_path / "index"), "Who is responsible for discipline in most schools?") == "the teachers"
+
+
+@pytest.mark.parametrize("value, people", [("the teachers", True), ("the accountants", True), ("the town council", True), ("comments", False), ("the stems", False)])
+def test_a_noun_phrase_that_names_people(value: str, people: bool):
+    from qa.answer import _names_people
+
+    assert _names_people(value) is people
