@@ -29,7 +29,7 @@ KINDS: dict[str, dict[str, float]] = {
     "quantity": {"QUANTITY": 1.0, "CARDINAL": 0.7, "PERCENT": 0.5, "MONEY": 0.5, "NUM": 0.5},
     "person": {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.5, "PROPN": 0.6, "NP": 0.35},  # NP: people named by a noun ("teachers")
     "date": {"DATE": 1.0, "TIME": 0.8},
-    "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3},
+    "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3, "NP": 0.3},  # NP: only after "in", "at"...
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
     "nationality": {"NORP": 1.0, "GPE": 0.5},
@@ -584,6 +584,8 @@ class _Reader:
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if question.kind == "person" and span.label == "NP" and not _names_people(value):
                 continue
+            if question.kind == "place" and span.label == "NP" and not _LOCATIVE.search(sentence.text[max(0, start - 12) : start]):
+                continue  # "in the stems", "at the mouth of the river": where, without a place name
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -835,6 +837,7 @@ _NAMING = re.compile(r"\b(?:name|named|called|titled|title)\b", re.I)
 _UNNAMED = 0.4  # the weight of a span without a capital for a question that asks for a name
 
 
+_LOCATIVE = re.compile(r"\b(?:in|at|on|near|inside|within|into|onto|across|throughout|beneath|under|above)\s+$", re.I)
 _PEOPLE_NOUN = re.compile(r"(?:er|ers|or|ors|ist|ists|ian|ians|ants|men|women|people|folk)$")
 
 

@@ -836,3 +836,16 @@ def test_a_noun_phrase_that_names_people(value: str, people: bool):
     from qa.answer import _names_people
 
     assert _names_people(value) is people
+
+
+def test_where_may_be_a_place_without_a_name(tmp_path: Path):
+    line = "Cacti keep their chloroplasts in the stems, unlike most plants and trees."
+    phrases = ("Cacti", "their chloroplasts", "the stems", "most plants", "trees")
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Plants\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    # Only a noun phrase after "in", "at", "on"... says where: not "most plants".
+    assert _short_answer(index_mod.load(tmp_path / "index"), "Where do cacti keep their chloroplasts?") == "the stems"
