@@ -28,7 +28,7 @@ KINDS: dict[str, dict[str, float]] = {
     "age": {"DATE": 0.9, "CARDINAL": 0.8, "NUM": 0.6},
     "quantity": {"QUANTITY": 1.0, "CARDINAL": 0.7, "PERCENT": 0.5, "MONEY": 0.5, "NUM": 0.5},
     "person": {"PERSON": 1.0, "ORG": 0.6, "NORP": 0.5, "PROPN": 0.6, "NP": 0.35},  # NP: people named by a noun ("teachers")
-    "date": {"DATE": 1.0, "TIME": 0.8},
+    "date": {"DATE": 1.0, "TIME": 0.8, "EVENT": 0.4, "NP": 0.3},  # EVENT, NP: only after "during", "after"...
     "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.3, "NP": 0.3},  # NP: only after "in", "at"...
     "organization": {"ORG": 1.0, "NORP": 0.6, "PROPN": 0.6, "PERSON": 0.3},
     "event": {"EVENT": 1.0, "ORG": 0.6, "PROPN": 0.6, "NP": 0.5},
@@ -584,6 +584,8 @@ class _Reader:
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if question.kind == "person" and span.label == "NP" and not _names_people(value):
                 continue
+            if question.kind == "date" and span.label in ("NP", "EVENT") and not _TEMPORAL.search(sentence.text[max(0, start - 12) : start]):
+                continue  # "during the Reformation", "after the war": when, without a date
             if question.kind == "place" and span.label == "NP" and not _LOCATIVE.search(sentence.text[max(0, start - 12) : start]):
                 continue  # "in the stems", "at the mouth of the river": where, without a place name
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
@@ -837,6 +839,7 @@ _NAMING = re.compile(r"\b(?:name|named|called|titled|title)\b", re.I)
 _UNNAMED = 0.4  # the weight of a span without a capital for a question that asks for a name
 
 
+_TEMPORAL = re.compile(r"\b(?:during|after|before|since|until|following|throughout)\s+$", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|at|on|near|inside|within|into|onto|across|throughout|beneath|under|above)\s+$", re.I)
 _PEOPLE_NOUN = re.compile(r"(?:er|ers|or|ors|ist|ists|ian|ians|ants|men|women|people|folk)$")
 

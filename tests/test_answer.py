@@ -849,3 +849,16 @@ def test_where_may_be_a_place_without_a_name(tmp_path: Path):
     fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
     # Only a noun phrase after "in", "at", "on"... says where: not "most plants".
     assert _short_answer(index_mod.load(tmp_path / "index"), "Where do cacti keep their chloroplasts?") == "the stems"
+
+
+def test_when_may_be_a_time_without_a_date(tmp_path: Path):
+    line = "The monks left the abbey during the Reformation, and scholars later studied the city."
+    phrases = ("The monks", "the abbey", "the Reformation", "scholars", "the city")
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Abbey\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    # Only a noun phrase after "during", "after", "since"... says when.
+    assert _short_answer(index_mod.load(tmp_path / "index"), "When did the monks leave the abbey?") == "the Reformation"
