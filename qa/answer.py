@@ -568,6 +568,8 @@ class _Reader:
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
         spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
         for span in _typed_spans(spans, priors):
+            if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
+                continue
             start, end = _extend_unit(sentence.text, span, question)
             if span.label == "NP":
                 end = _extend_of(sentence, end)
@@ -582,12 +584,6 @@ class _Reader:
                 continue  # "what topics ...?": "October" is when, not what
             if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
-            if question.kind == "person" and span.label == "NP" and not _names_people(value):
-                continue
-            if question.kind == "date" and span.label in ("NP", "EVENT") and not _TEMPORAL.search(sentence.text[max(0, start - 12) : start]):
-                continue  # "during the Reformation", "after the war": when, without a date
-            if question.kind == "place" and span.label == "NP" and not _LOCATIVE.search(sentence.text[max(0, start - 12) : start]):
-                continue  # "in the stems", "at the mouth of the river": where, without a place name
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -842,6 +838,18 @@ _UNNAMED = 0.4  # the weight of a span without a capital for a question that ask
 _TEMPORAL = re.compile(r"\b(?:during|after|before|since|until|following|throughout)\s+$", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|at|on|near|inside|within|into|onto|across|throughout|beneath|under|above)\s+$", re.I)
 _PEOPLE_NOUN = re.compile(r"(?:er|ers|or|ors|ist|ists|ian|ians|ants|men|women|people|folk)$")
+
+
+def _unnamed_fits(kind: str, sentence: str, span: Span) -> bool:
+    """Whether a noun phrase can say who, where or when without a name: people named by what they are ("the
+    teachers"), a place after "in", "at"... ("in the stems"), a time after "during", "after"... ("during the war")."""
+    if kind == "person":
+        return _names_people(sentence[span.start : span.end])
+    if kind == "place":
+        return bool(_LOCATIVE.search(sentence[max(0, span.start - 12) : span.start]))
+    if kind == "date":
+        return bool(_TEMPORAL.search(sentence[max(0, span.start - 12) : span.start]))
+    return True
 
 
 def _names_people(value: str) -> bool:
