@@ -582,6 +582,17 @@ def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_
     assert all(0.0 <= s <= 1.0 for s in scores)
 
 
+def _one_sentence_index(tmp_path: Path, title: str, line: str, phrases: tuple[str, ...]) -> index_mod.Index:
+    """A small index of one article holding ``line``, its noun phrases those of ``phrases`` it contains."""
+
+    def noun_phrases(texts, progress=None):
+        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"{title}\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    return index_mod.load(tmp_path / "index")
+
+
 def _short_answer(loaded: index_mod.Index, asked: str) -> str | None:
     """The short answer found in the evidence retrieved for ``asked``, before the decision to give it."""
     from qa.answer import assess
@@ -654,13 +665,8 @@ def test_the_words_of_whom_the_question_asks_about(tmp_path: Path):
 
 def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path):
     line = "After the merger the network launched a single cable channel, later called Arts Channel."
-
-    def noun_phrases(texts, progress=None):
-        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in ("the network", "a single cable channel", "Arts Channel") if np in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Channels\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
-    loaded = index_mod.load(tmp_path / "index")
+    phrases = ("the network", "a single cable channel", "Arts Channel")
+    loaded = _one_sentence_index(tmp_path, "Channels", line, phrases)
     assert _short_answer(loaded, "What was the name of the channel the merger launched?") == "Arts Channel"
 
 
@@ -758,13 +764,7 @@ def test_a_party_said_to_be_another_persons_is_not_hers(tmp_path: Path, line: st
 def test_whom_the_question_names_is_not_its_answer_by_title_either(tmp_path: Path):
     line = "Prime Minister Lopez and Prime Minister Reed said the problems include a budget gap."
     phrases = ("Prime Minister Lopez", "Prime Minister Reed", "the problems", "a budget gap")
-
-    def noun_phrases(texts, progress=None):
-        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Budget\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
-    loaded = index_mod.load(tmp_path / "index")
+    loaded = _one_sentence_index(tmp_path, "Budget", line, phrases)
     from qa.answer import _idf, _Reader
 
     question = analyze("What problems does Lopez face?")
@@ -810,25 +810,16 @@ def test_the_noun_a_question_asks_for_comes_past_its_adjectives(question: str, h
 
 def test_a_kind_of_thing_is_the_words_that_describe_it(tmp_path: Path):
     line = "The multiples of two, a famous set, are the even numbers."
-
-    def noun_phrases(texts, progress=None):
-        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in ("The multiples", "two", "a famous set", "the even numbers") if np in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Numbers\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
-    assert _short_answer(index_mod.load(tmp_path / "index"), "What type of numbers are the multiples of two?") == "the even numbers"
+    phrases = ("The multiples", "two", "a famous set", "the even numbers")
+    loaded = _one_sentence_index(tmp_path, "Numbers", line, phrases)
+    assert _short_answer(loaded, "What type of numbers are the multiples of two?") == "the even numbers"
 
 
 def test_who_may_be_people_named_by_what_they_are(tmp_path: Path):
     line = "In most schools, the teachers are responsible for discipline, with comments from parents."
     phrases = ("most schools", "the teachers", "discipline", "comments", "parents")
-
-    def noun_phrases(texts, progress=None):
-        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Schools\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
-    assert _short_answer(index_mod.load(tmp_path / "index"), "Who is responsible for discipline in most schools?") == "the teachers"
+    loaded = _one_sentence_index(tmp_path, "Schools", line, phrases)
+    assert _short_answer(loaded, "Who is responsible for discipline in most schools?") == "the teachers"
 
 
 @pytest.mark.parametrize("value, people", [("the teachers", True), ("the accountants", True), ("the town council", True), ("comments", False), ("the stems", False)])
@@ -841,24 +832,14 @@ def test_a_noun_phrase_that_names_people(value: str, people: bool):
 def test_where_may_be_a_place_without_a_name(tmp_path: Path):
     line = "Cacti keep their chloroplasts in the stems, unlike most plants and trees."
     phrases = ("Cacti", "their chloroplasts", "the stems", "most plants", "trees")
-
-    def noun_phrases(texts, progress=None):
-        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Plants\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    loaded = _one_sentence_index(tmp_path, "Plants", line, phrases)
     # Only a noun phrase after "in", "at", "on"... says where: not "most plants".
-    assert _short_answer(index_mod.load(tmp_path / "index"), "Where do cacti keep their chloroplasts?") == "the stems"
+    assert _short_answer(loaded, "Where do cacti keep their chloroplasts?") == "the stems"
 
 
 def test_when_may_be_a_time_without_a_date(tmp_path: Path):
     line = "The monks left the abbey during the Reformation, and scholars later studied the city."
     phrases = ("The monks", "the abbey", "the Reformation", "scholars", "the city")
-
-    def noun_phrases(texts, progress=None):
-        return [tuple(Span(t.index(np), t.index(np) + len(np), "NP") for np in phrases if np in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Abbey\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=noun_phrases)
+    loaded = _one_sentence_index(tmp_path, "Abbey", line, phrases)
     # Only a noun phrase after "during", "after", "since"... says when.
-    assert _short_answer(index_mod.load(tmp_path / "index"), "When did the monks leave the abbey?") == "the Reformation"
+    assert _short_answer(loaded, "When did the monks leave the abbey?") == "the Reformation"
