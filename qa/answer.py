@@ -567,6 +567,7 @@ class _Reader:
         out: list[_Reading] = []
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
         spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
+        source = _source(sentence.text) if self.sourcing else None  # whom the sentence cites, once for all its spans
         for span in _typed_spans(spans, priors):
             if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
                 continue
@@ -616,7 +617,7 @@ class _Reader:
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
-            if self.sourcing and (source := _source(sentence.text)) is not None and source[0] <= start and end <= source[1]:
+            if source is not None and source[0] <= start and end <= source[1]:
                 score *= 1.5
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
