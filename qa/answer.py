@@ -236,6 +236,8 @@ def _asks_for_the_subject(wh: str, after: list[str], head: str) -> bool:
     if wh not in ("who", "which", "what"):
         return False
     words = [w.strip("?,.!'’") for w in after]
+    if words[:1] == ["else"]:
+        words = words[1:]  # "who else will he meet?" asks whom he meets
     if wh != "who":
         if not head or head not in words[:3]:
             return False

@@ -505,6 +505,7 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon, an
         return question, unresolved
     own = lexicon.mentions(question)
     ranked = salience(turns)
+    doer = _doer(turns[-1])
     assigned: dict[str, Entity] = {}  # gender -> entity, so that "she ... him" are two people
     out: list[str] = []
     last = 0
@@ -522,7 +523,9 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon, an
             continue
         if role in ("subj", "poss") and _refers_inside(gender, [m for m in own if m.end <= match.start()], lexicon):
             continue  # "Did Reed say he would come?": he is Reed
-        chosen = assigned.get(gender) or _referent(gender, ranked, lexicon, taken=[e for g, e in assigned.items() if g != gender], exclude=[m.entity for m in own])
+        taken, exclude = [e for g, e in assigned.items() if g != gender], [m.entity for m in own]
+        by_doer = gender in ("m", "f") and doer is not None and not any(_same(doer, x) for x in taken + exclude) and _gender_fit(lexicon, doer, gender) >= GENDER_FIT["m"]
+        chosen = assigned.get(gender) or (doer if by_doer else _referent(gender, ranked, lexicon, taken=taken, exclude=exclude))
         if chosen is None and gender == "n":
             # "How long did the call last?" then "When did it start?": it is the call; "What did they discuss
             # during their first call?" then "How long did it last?": it is their first call.
@@ -544,6 +547,16 @@ def _resolve_pronouns(question: str, turns: Sequence[Turn], lexicon: Lexicon, an
         last = match.end()
     out.append(question[last:])
     return "".join(out), unresolved
+
+
+def _doer(turn: Turn) -> Entity | None:
+    """The person who answered a question about who did something: the one a "he" or "she" of the next question
+    stands for ("Who announced the visit?" "Ortiz." "What is his job?"), however often another was named before.
+    A "she" needs a person the articles call "she"."""
+    asked = analyze(_plain(turn.searched))
+    if asked.kind != "person" or not asked.subject:
+        return None
+    return next((s.entity for s in turn.salient if s.role == "answer" and s.entity.label == "PERSON"), None)
 
 
 def _expletive(question: str, start: int) -> bool:

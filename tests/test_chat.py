@@ -313,6 +313,21 @@ def test_the_most_recent_person_is_preferred_and_a_contradicting_gender_is_not_u
     assert rewrite("What did she say?", only_reed, LEXICON).startswith("What did she say?")  # he is not a she
 
 
+def test_who_did_it_is_whom_the_next_he_stands_for():
+    def answered(question: str, name: str) -> Turn:
+        return turn(question, answer=Answer(question, True, name, True, 0.9, "person", ()))
+
+    reed = [turn("How many votes did Tom Reed get?"), turn("Did Tom Reed ask for a recount?")]
+    # "Who announced Reed's defeat?" "Sam Ortiz." "What is his job?": Ortiz's, though Reed was named in every question.
+    announced = answered("Who announced Tom Reed's defeat?", "Sam Ortiz")
+    assert rewrite("What is his job?", [*reed, announced], LEXICON) == "What is his (Sam Ortiz's) job?"
+    assert rewrite("Where did they meet?", [*reed, announced], LEXICON) == "Where did they (Tom Reed and Sam Ortiz) meet?"  # "they": both
+    # Whom Reed debated is not who did what the question asks: "he" stays Reed.
+    assert rewrite("What did he say?", [*reed, answered("Who did Tom Reed debate?", "Sam Ortiz")], LEXICON) == "What did he (Tom Reed) say?"
+    # "Who else will he meet?" asks whom he meets.
+    assert rewrite("What did he say?", [*reed, answered("Who else will Tom Reed meet?", "Sam Ortiz")], LEXICON) == "What did he (Tom Reed) say?"
+
+
 def test_they_are_the_two_people_of_the_last_turn():
     turns = [turn("Did Maria Lopez debate Tom Reed?")]
     assert rewrite("When did they meet?", turns, LEXICON) == "When did they (Maria Lopez and Tom Reed) meet?"
