@@ -587,6 +587,8 @@ class _Reader:
                 continue  # "what topics ...?": "October" is when, not what
             if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
+            if question.kind == "place" and _before_a_title(sentence.text, end):
+                continue  # "the US President remarked": whose president, not where anything happened
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -926,6 +928,13 @@ def _names_another_kind(value: str, question: Question) -> bool:
     return _noun_kind(last) in ("organization", "place") and question.head not in (text.stem(last), text.stem(singular))
 
 
+def _before_a_title(sentence: str, end: int) -> bool:
+    """Whether the words after a name begin with someone's title ("US President", "Ohio Governor")."""
+    following = re.match(r"\s+([A-Za-z]+)", sentence[end:])
+    return following is not None and text.stem(following.group(1).lower()) in _TITLES - _NOT_TITLES
+
+
+_NOT_TITLES = frozenset(text.stem(w) for w in "new former late people person man men woman women individual member".split())
 _TOWNS = frozenset(("citi", "town", "villag", "capit"))
 
 

@@ -700,6 +700,18 @@ def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_pa
     assert _short_answer(loaded, "In which country were the summit talks held?") == "Japan"
 
 
+def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
+    line = "The talks were warm, the US President told reporters after the meeting in Geneva."
+
+    def tagged(texts, progress=None):
+        return [tuple(Span(t.index(k), t.index(k) + len(k), "GPE") for k in ("US", "Geneva") if k in t) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Talks\n\n{line}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=tagged)
+    loaded = index_mod.load(tmp_path / "index")
+    assert _short_answer(loaded, "Where were the talks warm?") == "Geneva"
+
+
 @pytest.mark.parametrize(
     "sentence, speaker",
     [
