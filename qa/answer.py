@@ -925,7 +925,24 @@ def _names_another_kind(value: str, question: Question) -> bool:
         return False
     last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
     singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
-    return _noun_kind(last) in ("organization", "place") and question.head not in (text.stem(last), text.stem(singular))
+    if _noun_kind(last) not in ("organization", "place") or question.head in (text.stem(last), text.stem(singular)):
+        return False
+    return not any(question.head in sort and text.stem(singular) in sort for sort in _SORTS)
+
+
+# Nouns that name the same sort of body: "which chamber" may be answered by "the Lower House".
+_SORTS = tuple(
+    frozenset(text.stem(w) for w in words.split())
+    for words in (
+        "chamber house legislature parliament assembly senate congress diet council",
+        "company firm corporation business enterprise",
+        "agency news outlet newspaper paper publication broadcaster network channel",
+        "party bloc coalition alliance",
+        "army navy force military",
+        "university college school institute institution academy",
+        "organization organisation group body association union league federation",
+    )
+)
 
 
 def _before_a_title(sentence: str, end: int) -> bool:

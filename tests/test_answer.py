@@ -568,6 +568,8 @@ def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_f
     assert _names_another_kind("Kyodo News", party) and _names_another_kind("the Lower House", party)
     assert not any(_names_another_kind(v, party) for v in ("Liberal Democratic Party", "LDP", "the Constitutional Democratic Party of Japan"))
     assert not _names_another_kind("Kyodo News", analyze("Which news agency reported the vote?"))
+    chamber = analyze("In which chamber was she elected?")  # a house is a chamber; a party is not
+    assert not _names_another_kind("the Lower House", chamber) and _names_another_kind("the Liberal Democratic Party", chamber)
 
 
 def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_bot: Bot):
