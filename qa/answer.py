@@ -53,6 +53,7 @@ _HEADS = {
     "general commander judge lawyer senator governor mayor ambassador diplomat envoy officer individual",
     "event": "summit event conference meeting election war treaty agreement tour festival competition",
     "percent": "percentage percent proportion share rate",
+    "money": "revenue revenues cost costs price prices budget salary income profit profits fee fees spending",
     "nationality": "nationality nationalities citizenship ethnicity",
     "language": "language languages dialect tongue",
     "work": "book books film films movie movies song songs album albums novel novels poem poems painting paintings episode "
@@ -150,6 +151,9 @@ def analyze(question: str) -> Question:
     after = lower[match.end() :] if match else ""
     wh_at = match.start() if match else 0
     next_words = after.split()[:3]
+    whose = next((i for i, w in enumerate(next_words) if w.endswith(("'s", "’s"))), None)
+    if wh in ("what", "which") and whose and all(w in _BE or w == "the" for w in next_words[:whose]):
+        next_words = after.split()[whose + 1 : whose + 4]  # "what was ABC's revenue": the noun after whose it is
     content = [w.strip("?,.!'’") for w in next_words if w.strip("?,.!'’") not in text.stopwords()]
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
     sort = re.match(r"\s*(?:type|types|kind|kinds|sort|sorts|form|forms|variety|class|category|genre|style)\s+of\s+([a-z][\w-]*)", after)
@@ -195,7 +199,7 @@ def analyze(question: str) -> Question:
     elif wh in ("what", "which"):
         kind = _noun_kind(head)
         if kind is None:
-            kind = "number" if head in ("number", "amount", "total", "count", "tally", "margin") else "thing"
+            kind = "number" if head in ("number", "amount", "total", "count", "tally", "margin", "population") else "thing"
     wh_words = set(wh.split())
     if kind == "duration":
         wh_words |= {"last", "lasted", "lasting"}  # "how long did it last?": the verb asks for the length

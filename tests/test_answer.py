@@ -53,6 +53,14 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("What church did Luther belong to?", "organization"),
         ("Which book by Edward Said portrayed the east?", "work"),
         ("What film did the studio release in 1939?", "work"),
+        ("What was the network's revenue in 1962?", "money"),
+        ("What was the cost of the bridge?", "money"),
+        ("What was the city's population in 2010?", "number"),
+        # Whose it is comes before what is asked: the noun after the possessive.
+        ("What is Kenya's literacy rate?", "percent"),
+        ("What was Smith's first book about?", "work"),
+        ("Which country's cars sold best?", "place"),  # "which country's": whose
+        ("What did Trump's visit achieve?", "thing"),
         # The noun after an auxiliary is who acts, not what the answer is.
         ("What did the two leaders discuss?", "thing"),
         ("What must a teacher show towards the course?", "thing"),
