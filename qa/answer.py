@@ -583,6 +583,8 @@ class _Reader:
             elif span.label in _LISTED:
                 end = _extend_list(sentence, span, end)
             value = sentence.text[start:end].strip(" ,;:\"'“”‘’()" + ".!?" * (span.label in _WORDS))
+            if value.count("(") > value.count(")"):
+                value = _closed(sentence.text, start, value)  # "Article 101(1)", not "Article 101(1"
             if not value:
                 continue
             if not _fits(value, question.kind) or not _fits_head(value, question):
@@ -636,6 +638,13 @@ class _Reader:
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
             out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0))
         return out
+
+
+def _closed(sentence: str, start: int, value: str) -> str:
+    """The value with the closing bracket that follows it in the sentence, when it opened one."""
+    at = sentence.find(value, start)
+    after = at + len(value) if at >= 0 else -1
+    return value + ")" if after >= 0 and sentence[after : after + 1] == ")" else value
 
 
 def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0) -> _Candidate | None:

@@ -693,6 +693,15 @@ def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path)
     assert _short_answer(loaded, "Which news agency said the vote was close?") == "Kyodo News"
 
 
+def test_a_short_answer_keeps_the_bracket_it_opens():
+    from qa.answer import _closed
+
+    line = "The ban is in Article 101(1) of the treaty (as amended)."
+    assert _closed(line, line.index("Article"), "Article 101(1") == "Article 101(1)"
+    assert _closed(line, line.index("(as"), "(as amended") == "(as amended)"
+    assert _closed(line, 0, "The ban") == "The ban"  # nothing to close
+
+
 def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_path: Path):
     from qa.answer import _larger_than_a_town
 
