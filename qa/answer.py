@@ -3,6 +3,7 @@ the evidence merged across sources, and whether the articles answer at all."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from bisect import bisect_right
@@ -72,6 +73,8 @@ _NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
 # After "what" or "which", these start the rest of the question: no noun says what the answer is.
 _AUXILIARIES = frozenset("did does do has have had will would can could should might may must shall".split())
 _BE = frozenset("is are was were be been".split())
+_COUNTED = frozenset("number amount total count tally margin population".split())  # "what is the atomic number?"
+_PHRASE_ENDS = frozenset("of in on at for to by with from that which who whose whom when where did does do is was are were has have had".split())
 _BEFORE_THE_NOUN = frozenset(
     "first second third last final main major new old other another only best worst largest biggest smallest highest lowest "
     "longest most least famous popular important primary principal current former original official early earliest late "
@@ -152,8 +155,15 @@ def analyze(question: str) -> Question:
     wh_at = match.start() if match else 0
     next_words = after.split()[:3]
     whose = next((i for i, w in enumerate(next_words) if w.endswith(("'s", "’s"))), None)
+    final = ""
     if wh in ("what", "which") and whose and all(w in _BE or w == "the" for w in next_words[:whose]):
         next_words = after.split()[whose + 1 : whose + 4]  # "what was ABC's revenue": the noun after whose it is
+    elif wh in ("what", "which") and next_words[:1] and next_words[0] in _BE:
+        # "what is the atomic number of ...": the noun that ends the phrase after "is the" (up to its "of")
+        words = after.split()
+        lead = 1 + (len(words) > 1 and words[1] in ("the", "a", "an"))
+        phrase = list(itertools.takewhile(lambda w: w not in _PHRASE_ENDS, words[lead : lead + 4]))
+        final = phrase[-1].strip("?,.!'’") if phrase else ""  # a noun phrase ends in its noun: "atomic number"
     content = [w.strip("?,.!'’") for w in next_words if w.strip("?,.!'’") not in text.stopwords()]
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
     sort = re.match(r"\s*(?:type|types|kind|kinds|sort|sorts|form|forms|variety|class|category|genre|style)\s+of\s+([a-z][\w-]*)", after)
@@ -197,9 +207,9 @@ def analyze(question: str) -> Question:
     elif wh in ("what", "which") and sort:
         kind = "thing"  # "what kind of company": a kind, not a company's name
     elif wh in ("what", "which"):
-        kind = _noun_kind(head)
+        kind = _noun_kind(head) or (_noun_kind(final) if final else None)
         if kind is None:
-            kind = "number" if head in ("number", "amount", "total", "count", "tally", "margin", "population") else "thing"
+            kind = "number" if _COUNTED.intersection((head, final)) else "thing"
     wh_words = set(wh.split())
     if kind == "duration":
         wh_words |= {"last", "lasted", "lasting"}  # "how long did it last?": the verb asks for the length

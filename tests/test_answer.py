@@ -61,6 +61,13 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("What was Smith's first book about?", "work"),
         ("Which country's cars sold best?", "place"),  # "which country's": whose
         ("What did Trump's visit achieve?", "thing"),
+        # After "is the", the noun that ends the phrase, before its "of" or "in".
+        ("What is the atomic number of oxygen?", "number"),
+        ("What is the largest city in Poland?", "place"),
+        ("What was the average cost of a 30-second commercial?", "money"),
+        ("What is the highest court in the land?", "organization"),
+        ("What was the wedding date?", "date"),
+        ("What is the role of the president?", "thing"),
         # The noun after an auxiliary is who acts, not what the answer is.
         ("What did the two leaders discuss?", "thing"),
         ("What must a teacher show towards the course?", "thing"),
