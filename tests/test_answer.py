@@ -700,6 +700,22 @@ def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path)
     assert _short_answer(loaded, "Which news agency said the vote was close?") == "Kyodo News"
 
 
+def test_a_question_word_in_the_articles_title_counts_for_its_sentences(tmp_path: Path):
+    from qa.answer import _coverage, _idf
+
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {"a.txt": "Lopez Wins the Mayoral Race\n\nThe new mayor promised cheaper fares.\n", "b.txt": "Buses\n\nThe new mayor promised cheaper fares.\n"},
+    )
+    fake_build(corpus, tmp_path / "index")
+    loaded = index_mod.load(tmp_path / "index")
+    question = analyze("What did Lopez promise?")
+    idf = _idf(loaded, question.terms)
+    rows = {loaded.articles[s.article].title: i for i, s in enumerate(loaded.sentences)}
+    titled, untitled = (_coverage(loaded, rows[t], question.terms, idf) for t in ("Lopez Wins the Mayoral Race", "Buses"))
+    assert 0 < untitled < titled < 1  # found in the title counts, but less than in the sentence
+
+
 def test_a_short_answer_keeps_the_bracket_it_opens():
     from qa.answer import _closed
 
