@@ -866,7 +866,7 @@ _EMPTY_NOUNS = frozenset(
 )
 _POINTING = re.compile(r"^(?:this|that|these|those|such)\b", re.I)
 _DATE_ONLY = re.compile(
-    r"(?:(?:early|mid|late|last|next|this|on|in)[\s-]+)?(?:(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+    r"(?:(?:early|mid|late|last|next|this|on|in)[\s-]+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
     r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?",
     re.I,
 )

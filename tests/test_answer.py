@@ -851,7 +851,7 @@ def test_a_length_of_time(value: str, fits: bool):
     assert _fits(value, "duration") is fits
 
 
-@pytest.mark.parametrize("value, date", [("October", True), ("October 25", True), ("Sept. 3", True), ("early October", True), ("Monday", True), ("Marches", False), ("the Mayflower", False)])
+@pytest.mark.parametrize("value, date", [("October", True), ("October 25", True), ("Sept. 3", True), ("early October", True), ("Monday", True), ("8 June", True), ("4th of July", True), ("8 Mile", False), ("Marches", False), ("the Mayflower", False)])
 def test_a_date_alone_is_when_not_what(value: str, date: bool):
     from qa.answer import _DATE_ONLY
 
