@@ -610,6 +610,17 @@ def _one_sentence_index(tmp_path: Path, title: str, line: str, phrases: tuple[st
     return index_mod.load(tmp_path / "index")
 
 
+def _labelled_index(tmp_path: Path, title: str, body: str, labels: dict[str, str]) -> index_mod.Index:
+    """A small index of one article holding ``body``, each name of ``labels`` tagged with its label where it stands."""
+
+    def tagged(texts, progress=None):
+        return [tuple(sorted((Span(t.index(k), t.index(k) + len(k), v) for k, v in labels.items() if k in t), key=lambda s: s.start)) for t in texts]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"{title}\n\n{body}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=tagged)
+    return index_mod.load(tmp_path / "index")
+
+
 def _short_answer(loaded: index_mod.Index, asked: str) -> str | None:
     """The short answer found in the evidence retrieved for ``asked``, before the decision to give it."""
     from qa.answer import assess
@@ -689,14 +700,7 @@ def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path):
 
 def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path):
     line = "The official Japanese news agency said the vote was close.\n\nKyodo News covers politics in Tokyo."
-
-    def tagged(texts, progress=None):
-        labels = {"Japanese": "NORP", "Kyodo News": "ORG"}
-        return [tuple(Span(t.index(k), t.index(k) + len(k), v) for k, v in labels.items() if k in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Vote\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=tagged)
-    loaded = index_mod.load(tmp_path / "index")
+    loaded = _labelled_index(tmp_path, "Vote", line, {"Japanese": "NORP", "Kyodo News": "ORG"})
     assert _short_answer(loaded, "Which news agency said the vote was close?") == "Kyodo News"
 
 
@@ -731,26 +735,14 @@ def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_pa
     assert all(_larger_than_a_town(v) for v in ("Japan", "the U.S.", "the United States", "USA", "Ohio", "Asia"))
     assert not any(_larger_than_a_town(v) for v in ("Osaka", "Kuala Lumpur", "Tokyo", "Paris"))
     line = "The summit talks were held in Japan, in the port of Osaka, over two days."
-
-    def tagged(texts, progress=None):
-        return [tuple(Span(t.index(k), t.index(k) + len(k), "GPE") for k in ("Japan", "Osaka") if k in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Summit\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=tagged)
-    loaded = index_mod.load(tmp_path / "index")
+    loaded = _labelled_index(tmp_path, "Summit", line, {"Japan": "GPE", "Osaka": "GPE"})
     assert _short_answer(loaded, "In which city were the summit talks held?") == "Osaka"
     assert _short_answer(loaded, "In which country were the summit talks held?") == "Japan"
 
 
 def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
     line = "The talks were warm, the US President told reporters after the meeting in Geneva."
-
-    def tagged(texts, progress=None):
-        return [tuple(Span(t.index(k), t.index(k) + len(k), "GPE") for k in ("US", "Geneva") if k in t) for t in texts]
-
-    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Talks\n\n{line}\n"})
-    fake_build(corpus, tmp_path / "index", find_spans=tagged)
-    loaded = index_mod.load(tmp_path / "index")
+    loaded = _labelled_index(tmp_path, "Talks", line, {"US": "GPE", "Geneva": "GPE"})
     assert _short_answer(loaded, "Where were the talks warm?") == "Geneva"
 
 
