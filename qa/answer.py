@@ -566,6 +566,8 @@ class _Reader:
         self.counting = question.kind in ("number", "money", "percent", "quantity")
         self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
         self.calling = question.kind == "quote" and bool(re.search(r"\bcall\b", question.text, re.I))
+        # "What did the leaders discuss?": what a sentence says they discussed, focused on, stressed...
+        self.topical = question.kind == "thing" and bool(_ASKS_TOPIC.search(question.text))
         # "Who announced the meeting?": the answer is whom a sentence gives as its source.
         self.sourcing = question.kind in ("person", "organization") and question.subject and bool(_ASKS_WHO_SAID.search(question.text))
         self._read: dict[int, list[_Reading]] = {}
@@ -648,6 +650,8 @@ class _Reader:
                 score *= 0.3  # "which city": not "France"
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
+            if self.topical and _TOPIC_BEFORE.search(sentence.text[max(0, start - 40) : start]):
+                score *= _TOPIC
             if source is not None and source[0] <= start and end <= source[1]:
                 score *= 1.5
             titled = _titled_by_question(sentence.text, start, q_terms, question)
@@ -741,6 +745,11 @@ def _source(sentence: str) -> tuple[int, int] | None:
     return None
 
 
+_TOPIC_VERBS = r"discuss(?:ed|es|ing)?|talk(?:s|ed)?\s+(?:about|on)|focus(?:ed|es|ing)?\s+on|concentrat(?:e|ed|ing)\s+on|cent(?:er|re)(?:d|ed)?\s+on|emphasi[sz](?:e|ed|ing)|stress(?:ed|ing)?|highlight(?:ed|ing)?|address(?:ed|ing)?|touch(?:ed)?\s+on|agree(?:d)?\s+(?:on|to)"
+_ASKS_TOPIC = re.compile(rf"^\s*(?:and\s+)?(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:did|do|does|will|would|have|has|had)\b.*\b(?:{_TOPIC_VERBS})\b", re.I)
+# A topic verb in the few words before a span, in the same clause: "centered on enhancing bilateral relations".
+_TOPIC_BEFORE = re.compile(rf"\b(?:{_TOPIC_VERBS})\b(?:\s+[\w-]+){{0,2}}\s*$", re.I)
+_TOPIC = 1.5
 _NOT_A_SPEAKER = frozenset("the a an this that these those he she they it we i in on at during after before but and".split())
 
 

@@ -720,6 +720,13 @@ def test_a_question_word_in_the_articles_title_counts_for_its_sentences(tmp_path
     assert 0 < untitled < titled < 1  # found in the title counts, but less than in the sentence
 
 
+def test_what_they_discussed_is_what_a_topic_verb_says(tmp_path: Path):
+    line = "The ministers of both countries met in the capital, and the talks focused on the fishing quota, an aide said."
+    phrases = ("The ministers", "both countries", "the capital", "the talks", "the fishing quota", "an aide")
+    loaded = _one_sentence_index(tmp_path, "Talks", line, phrases)
+    assert _short_answer(loaded, "What did the ministers discuss at their meeting?") == "the fishing quota"
+
+
 def test_a_short_answer_keeps_the_bracket_it_opens():
     from qa.answer import _closed
 
