@@ -25,6 +25,7 @@ KINDS: dict[str, dict[str, float]] = {
     "number": {"CARDINAL": 1.0, "QUANTITY": 1.0, "MONEY": 1.0, "PERCENT": 1.0, "NUM": 0.8, "TIME": 0.5},
     "money": {"MONEY": 1.0, "CARDINAL": 0.7, "QUANTITY": 0.6, "NUM": 0.5},
     "percent": {"PERCENT": 1.0, "CARDINAL": 0.5, "NUM": 0.4},
+    "rank": {"ORDINAL": 1.0, "CARDINAL": 0.4},  # "what rank does it hold?": 9th
     "duration": {"TIME": 1.0, "DATE": 0.9, "QUANTITY": 0.8, "CARDINAL": 0.5},
     "age": {"DATE": 0.9, "CARDINAL": 0.8, "NUM": 0.6},
     "quantity": {"QUANTITY": 1.0, "CARDINAL": 0.7, "PERCENT": 0.5, "MONEY": 0.5, "NUM": 0.5},
@@ -54,6 +55,7 @@ _HEADS = {
     "general commander judge lawyer senator governor mayor ambassador diplomat envoy officer individual",
     "event": "summit event conference meeting election war treaty agreement tour festival competition",
     "percent": "percentage percent proportion share rate",
+    "rank": "rank ranking",
     "money": "revenue revenues cost costs price prices budget salary income profit profits fee fees spending",
     "nationality": "nationality nationalities citizenship ethnicity",
     "language": "language languages dialect tongue",
@@ -73,6 +75,7 @@ _NEXT_WORDS = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)")
 # After "what" or "which", these start the rest of the question: no noun says what the answer is.
 _AUXILIARIES = frozenset("did does do has have had will would can could should might may must shall".split())
 _BE = frozenset("is are was were be been".split())
+_RANKED = re.compile(r"\brank(?:s|ed)?\b")
 _COUNTED = frozenset("number amount total count tally margin population".split())  # "what is the atomic number?"
 _PHRASE_ENDS = frozenset("of in on at for to by with from that which who whose whom when where did does do is was are were has have had".split())
 _BEFORE_THE_NOUN = frozenset(
@@ -193,6 +196,8 @@ def analyze(question: str) -> Question:
         kind = "quantity"
     elif wh == "how often":
         kind = None
+    elif wh in ("how", "where") and _RANKED.search(after):
+        kind = "rank"  # "where does Warsaw rank?", "how is oxygen ranked?": an ordinal
     elif wh == "how" and _QUOTE_QUESTION.match(lower, wh_at):
         kind = "quote"
     elif wh in ("who", "whom", "whose"):

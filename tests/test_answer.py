@@ -68,6 +68,9 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("What is the highest court in the land?", "organization"),
         ("What was the wedding date?", "date"),
         ("What is the role of the president?", "thing"),
+        ("Where does Warsaw rank by population?", "rank"),
+        ("What rank does the show hold?", "rank"),
+        ("How is oxygen ranked among the elements?", "rank"),
         # The noun after an auxiliary is who acts, not what the answer is.
         ("What did the two leaders discuss?", "thing"),
         ("What must a teacher show towards the course?", "thing"),
@@ -725,6 +728,12 @@ def test_what_they_discussed_is_what_a_topic_verb_says(tmp_path: Path):
     phrases = ("The ministers", "both countries", "the capital", "the talks", "the fishing quota", "an aide")
     loaded = _one_sentence_index(tmp_path, "Talks", line, phrases)
     assert _short_answer(loaded, "What did the ministers discuss at their meeting?") == "the fishing quota"
+
+
+def test_a_rank_is_answered_with_an_ordinal(tmp_path: Path):
+    line = "With 1.7 million people, Warsaw is the 9th most populous city in the union."
+    loaded = _labelled_index(tmp_path, "Warsaw", line, {"1.7 million": "CARDINAL", "9th": "ORDINAL", "Warsaw": "GPE"})
+    assert _short_answer(loaded, "Where does Warsaw rank by population in the union?") == "9th"
 
 
 def test_a_short_answer_keeps_the_bracket_it_opens():
