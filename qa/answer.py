@@ -568,7 +568,7 @@ class _Reader:
         self.q_terms = set(question.terms)
         self.q_words = [w for w in text.words(question.text) if len(w) >= 4]
         self.q_figures = set(_FIGURE.findall(question.text))
-        self.counting = question.kind in ("number", "money", "percent", "quantity")
+        self.counting = question.kind in ("number", "money", "percent", "quantity", "rank")
         self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
         self.calling = question.kind == "quote" and bool(re.search(r"\bcall\b", question.text, re.I))
         # "What did the leaders discuss?": what a sentence says they discussed, focused on, stressed...
