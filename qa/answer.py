@@ -150,6 +150,7 @@ class Tuning:
 def analyze(question: str) -> Question:
     """The kind of answer a question expects and its content terms."""
     lower = " ".join(question.lower().split())
+    lower = re.sub(r"\b(what|who|where|when|which|how)['’]s\b", r"\1 is", lower)  # "what's the capital?"
     kind: str | None = None
     unit: str | None = None
     match = _WH.search(lower)

@@ -119,6 +119,11 @@ def test_names_are_the_capitalised_words_of_the_question():
     assert analyze("who won the vote?").names == ()
 
 
+def test_a_contracted_is_reads_as_is():
+    assert analyze("What's Trump's job?").head == analyze("What is Trump's job?").head == "job"
+    assert analyze("Where's the summit?").kind == "place"
+
+
 def test_analyze_keeps_the_question_text():
     assert analyze("Who won?").text == "Who won?"
 
