@@ -96,16 +96,14 @@ def _building(console: Any, index: Path) -> Iterator[Any]:
 
     # Only the main thread may set a handler; and a Ctrl-C that the process was told to ignore (started in the
     # background by a script) stays ignored.
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        with shown as progress:
-            yield progress
-        return
-    previous = signal.signal(signal.SIGINT, leave)
+    handles = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, leave) if handles else None
     try:
         with shown as progress:
             yield progress
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if handles:
+            signal.signal(signal.SIGINT, previous)
 
 
 @app.command()
