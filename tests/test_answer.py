@@ -892,18 +892,26 @@ def test_the_noun_a_question_asks_for_comes_past_its_adjectives(question: str, h
     assert analyze(question).head == head
 
 
-def test_a_kind_of_thing_is_the_words_that_describe_it(tmp_path: Path):
-    line = "The multiples of two, a famous set, are the even numbers."
-    phrases = ("The multiples", "two", "a famous set", "the even numbers")
-    loaded = _one_sentence_index(tmp_path, "Numbers", line, phrases)
-    assert _short_answer(loaded, "What type of numbers are the multiples of two?") == "the even numbers"
-
-
-def test_who_may_be_people_named_by_what_they_are(tmp_path: Path):
-    line = "In most schools, the teachers are responsible for discipline, with comments from parents."
-    phrases = ("most schools", "the teachers", "discipline", "comments", "parents")
-    loaded = _one_sentence_index(tmp_path, "Schools", line, phrases)
-    assert _short_answer(loaded, "Who is responsible for discipline in most schools?") == "the teachers"
+@pytest.mark.parametrize(
+    "line, phrases, question, answer",
+    [
+        # A kind of thing is the words that describe it.
+        ("The multiples of two, a famous set, are the even numbers.", ("The multiples", "two", "a famous set", "the even numbers"),
+         "What type of numbers are the multiples of two?", "the even numbers"),
+        # Who may be people named by what they are.
+        ("In most schools, the teachers are responsible for discipline, with comments from parents.",
+         ("most schools", "the teachers", "discipline", "comments", "parents"), "Who is responsible for discipline in most schools?", "the teachers"),
+        # Where may be a place without a name: only a noun phrase after "in", "at", "on"... says where, not "most plants".
+        ("Cacti keep their chloroplasts in the stems, unlike most plants and trees.", ("Cacti", "their chloroplasts", "the stems", "most plants", "trees"),
+         "Where do cacti keep their chloroplasts?", "the stems"),
+        # When may be a time without a date: only a noun phrase after "during", "after", "since"... says when.
+        ("The monks left the abbey during the Reformation, and scholars later studied the city.",
+         ("The monks", "the abbey", "the Reformation", "scholars", "the city"), "When did the monks leave the abbey?", "the Reformation"),
+    ],
+)
+def test_a_noun_phrase_answers_when_what_it_says_fits(tmp_path: Path, line: str, phrases: tuple[str, ...], question: str, answer: str):
+    loaded = _one_sentence_index(tmp_path, "Article", line, phrases)
+    assert _short_answer(loaded, question) == answer
 
 
 @pytest.mark.parametrize("value, people", [("the teachers", True), ("the accountants", True), ("the town council", True), ("comments", False), ("the stems", False)])
@@ -913,17 +921,3 @@ def test_a_noun_phrase_that_names_people(value: str, people: bool):
     assert _names_people(value) is people
 
 
-def test_where_may_be_a_place_without_a_name(tmp_path: Path):
-    line = "Cacti keep their chloroplasts in the stems, unlike most plants and trees."
-    phrases = ("Cacti", "their chloroplasts", "the stems", "most plants", "trees")
-    loaded = _one_sentence_index(tmp_path, "Plants", line, phrases)
-    # Only a noun phrase after "in", "at", "on"... says where: not "most plants".
-    assert _short_answer(loaded, "Where do cacti keep their chloroplasts?") == "the stems"
-
-
-def test_when_may_be_a_time_without_a_date(tmp_path: Path):
-    line = "The monks left the abbey during the Reformation, and scholars later studied the city."
-    phrases = ("The monks", "the abbey", "the Reformation", "scholars", "the city")
-    loaded = _one_sentence_index(tmp_path, "Abbey", line, phrases)
-    # Only a noun phrase after "during", "after", "since"... says when.
-    assert _short_answer(loaded, "When did the monks leave the abbey?") == "the Reformation"
