@@ -225,7 +225,7 @@ class Lexicon:
 # How much a name counts for what comes next: the last turn most, its answer before its question before its evidence.
 AGE_WEIGHTS = (1.0, 0.5, 0.25)
 # A name the user just moved to ("And Reed?") is the focus; the answer of "Who is Reed?" is about Reed, who stays first.
-ROLE_WEIGHTS = {"focus": 1.5, "answer": 1.0, "question": 0.9, "context": 0.5, "evidence": 0.3}
+ROLE_WEIGHTS = {"focus": 1.5, "answer": 1.0, "question": 0.9, "context": 0.5, "evidence": 0.3, "before": 0.15}
 DEFINITION_ANSWER = 0.5
 # P(pronoun's gender | person): known from the articles, else a prior (news articles say "he" more often than "she").
 GENDER_FIT = {"fits": 1.0, "contradicts": 0.05, "m": 0.85, "f": 0.25}
@@ -237,7 +237,7 @@ class Salient:
     """An entity a turn was about, and how: as its answer, named in its question, or named in its top evidence."""
 
     entity: Entity
-    role: str  # "focus", "answer", "question", "context" (added in brackets) or "evidence"
+    role: str  # "focus", "answer", "question", "context" (added in brackets), "evidence" or "before" (in the sentence before it)
     weight: float
 
 
@@ -255,7 +255,8 @@ class Turn:
 
 
 def make_turn(question: str, searched: str, answer: Answer | None, sentences: Sequence[Sentence], lexicon: Lexicon) -> Turn:
-    """The turn with its salient entities: the short answer when it names someone, the names asked about, the names in the top evidence."""
+    """The turn with its salient entities: the short answer when it names someone, the names asked about, the names in the top
+    evidence and the people of the sentence before it."""
     found: list[tuple[Entity, str, float]] = []
     fragment = _fragment(question)
     if fragment is not None:
@@ -269,6 +270,8 @@ def make_turn(question: str, searched: str, answer: Answer | None, sentences: Se
     found += [(e, "context", ROLE_WEIGHTS["context"] * 0.97**i) for i, e in enumerate(added)]
     if answer is not None and answer.answered and answer.evidence:
         found += [(e, "evidence", ROLE_WEIGHTS["evidence"] * 0.97**i) for i, e in enumerate(_evidence_entities(answer.evidence[0], sentences))]
+        # "The two leaders" of the evidence are named in the sentence before it.
+        found += [(e, "before", ROLE_WEIGHTS["before"] * 0.97**i) for i, e in enumerate(_people_before(answer.evidence[0], sentences))]
     salient: list[Salient] = []
     for entity, role, weight in found:
         if not any(_same(entity, s.entity) for s in salient):
@@ -307,6 +310,15 @@ def _evidence_entities(evidence: Evidence, sentences: Sequence[Sentence]) -> lis
         return []
     sentence = sentences[evidence.sentence]
     return [Entity(sentence.text[s.start : s.end], s.label) for s in sentence.spans if s.label in NAME_LABELS - {"NORP"}]
+
+
+def _people_before(evidence: Evidence, sentences: Sequence[Sentence]) -> list[Entity]:
+    """The people named in the sentence before the evidence, in its article (whom "the two leaders" refers back to)."""
+    row = evidence.sentence - 1
+    if not 0 <= row < len(sentences) - 1 or sentences[row].article != sentences[row + 1].article:
+        return []
+    before = sentences[row]
+    return [Entity(before.text[x.start : x.end], x.label) for x in before.spans if x.label == "PERSON"]
 
 
 @dataclass(frozen=True)
@@ -587,7 +599,7 @@ def _gender_fit(lexicon: Lexicon, entity: Entity, gender: str) -> float:
 def _referent(gender: str, ranked: list[Ranked], lexicon: Lexicon, taken: list[Entity], exclude: list[Entity]) -> Entity | None:
     """The entity a pronoun of this gender stands for; None when nothing in the last turns fits."""
     free = [r for r in ranked if not any(_same(r.entity, x) for x in taken + exclude)]
-    named = [r for r in free if r.role not in ("evidence", "context")]
+    named = [r for r in free if r.role not in ("evidence", "context", "before")]
     latest = [r for r in named if r.age == min(x.age for x in named)] if named else []
     if gender in ("m", "f"):
         fitting = [(r.score * _gender_fit(lexicon, r.entity, gender), r.entity) for r in free if r.entity.label == "PERSON"]

@@ -630,6 +630,21 @@ def test_score_chat_counts_turns_right_first_and_follow_ups(tmp_path: Path):
         score_chat.load_conversations(path)
 
 
+def test_a_pronoun_may_stand_for_someone_named_just_before_the_evidence():
+    first = "Maria Lopez phoned Tom Reed on Monday."
+    second = "The call between the two candidates lasted ten minutes."
+    here = [sentence(0, 0, 1, first, ("Maria Lopez", "PERSON"), ("Tom Reed", "PERSON"), ("Monday", "DATE")), sentence(0, 0, 2, second)]
+    elsewhere = [sentence(1, 0, 1, "Lopez said she would thank her staff.", ("Lopez", "PERSON")), sentence(1, 0, 2, "Reed said he would thank his staff.", ("Reed", "PERSON"))]
+    lexicon = Lexicon.from_sentences(here + elsewhere)
+    asked = "How long did the call last?"
+    source = Source("race.txt", "Lopez Wins Mayoral Race", len(first) + 1, len(first) + 1 + len(second), 1)
+    answer = Answer(asked, True, "ten minutes", True, 0.9, "duration", (Evidence(second, 1.0, 1, (42, 53), (source,)),))
+    turns = [make_turn(asked, asked, answer, here, lexicon)]
+    # Neither is named in the question, its answer or its evidence: the sentence before names them.
+    assert rewrite("What did she ask for?", turns, lexicon) == "What did she (Maria Lopez) ask for?"
+    assert rewrite("What did he say?", turns, lexicon) == "What did he (Tom Reed) say?"
+
+
 def test_there_is_the_place_the_last_turn_answered_with():
     body = "Lopez grew up in Salem, a town near Riverton."
     here = [sentence(0, 0, 1, body, ("Lopez", "PERSON"), ("Salem", "GPE"), ("Riverton", "GPE"))]
