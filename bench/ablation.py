@@ -62,7 +62,7 @@ def run_stages(index_dir: Path, questions: list[dict]) -> dict:
     }
     texts = [" ".join(q["question"].split()) for q in questions]
     started = time.perf_counter()
-    vectors = index.query_embedder().encode(texts)
+    vectors = index.query_embedder().encode([analyze(text).query for text in texts])
     ranks: dict[str, list[int | None]] = {s: [] for s in STAGES}
     short: list[bool] = []
     cosine, conf, labels, answered = [], [], [], []
@@ -72,7 +72,7 @@ def run_stages(index_dir: Path, questions: list[dict]) -> dict:
         golds = q["answers"]
         hits = {}
         for stage, w in weights.items():
-            hits[stage] = search(index, vector, text, k=k, weights=w)
+            hits[stage] = search(index, vector, analysis.query, k=k, weights=w)
             if q["answerable"]:
                 ranks[stage].append(first_rank([index.sentences[h.sentence].text for h in hits[stage][:5]], golds))
         default_hits = hits["fusion + context"]
@@ -130,13 +130,13 @@ def run_warm(index_dir: Path, questions: list[dict], n: int) -> dict:
         bot.ask(q["question"])
         whole.append(time.perf_counter() - t0)
         # The same steps again, timed one by one (as Bot.ask runs them).
-        folded = check_question(q["question"])
+        analysis = analyze(check_question(q["question"]))
         t1 = time.perf_counter()
-        vector = index.query_embedder().encode([folded])[0]
+        vector = index.query_embedder().encode([analysis.query])[0]
         t2 = time.perf_counter()
-        hits = search(index, vector, folded, k=bot.tuning.evidence_pool + 5, weights=bot.weights)
+        hits = search(index, vector, analysis.query, k=bot.tuning.evidence_pool + 5, weights=bot.weights)
         t3 = time.perf_counter()
-        answer(index, analyze(folded), hits, top_k=5, tuning=bot.tuning)
+        answer(index, analysis, hits, top_k=5, tuning=bot.tuning)
         t4 = time.perf_counter()
         embed.append(t2 - t1)
         retrieve.append(t3 - t2)

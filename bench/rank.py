@@ -40,10 +40,10 @@ def collect(rows: list[dict], index, tuning: Tuning) -> tuple[np.ndarray, np.nda
     x = np.zeros((len(rows), depth, len(names)))
     y = np.zeros((len(rows), depth))
     mask = np.zeros((len(rows), depth), dtype=bool)
-    vectors = index.query_embedder().encode([r["question"] for r in rows])
-    for i, (row, vector) in enumerate(zip(rows, vectors, strict=True)):
-        question = analyze(" ".join(row["question"].split()))
-        hits = search(index, vector, question.text, k=depth)
+    questions = [analyze(" ".join(r["question"].split())) for r in rows]
+    vectors = index.query_embedder().encode([q.query for q in questions])
+    for i, (row, question, vector) in enumerate(zip(rows, questions, vectors, strict=True)):
+        hits = search(index, vector, question.query, k=depth)
         reader = _Reader(index, question, _idf(index, question.terms))
         pairs = question_pairs(question)
         for j, hit in enumerate(hits):

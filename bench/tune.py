@@ -75,13 +75,13 @@ def main() -> None:
     bot = Bot(index, weights=weights)
     tuning = replace(Tuning(), **{k: (int(v) if v.isdigit() else float(v)) for k, v in (kv.split("=") for kv in args.tuning.split(",") if kv)})
     started = time.perf_counter()
-    vectors = index.query_embedder().encode([r["question"] for r in rows])
+    questions = [analyze(" ".join(r["question"].split())) for r in rows]
+    vectors = index.query_embedder().encode([q.query for q in questions])
     names = None
     table, labels, r1, short, kinds, r1_retrieval = [], [], [], [], [], []
     shown = 0
-    for row, vector in zip(rows, vectors, strict=True):
-        question = analyze(" ".join(row["question"].split()))
-        hits = search(index, vector, question.text, k=tuning.evidence_pool + 5, weights=bot.weights)
+    for row, question, vector in zip(rows, questions, vectors, strict=True):
+        hits = search(index, vector, question.query, k=tuning.evidence_pool + 5, weights=bot.weights)
         found = assess(index, question, hits, tuning)
         names = names or list(found.signals)
         table.append([found.signals[n] for n in names])

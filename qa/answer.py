@@ -104,6 +104,7 @@ class Question:
     subject: bool = False  # the answer does what the question says ("who won?", "which party won?")
     described: bool = False  # it describes whom it asks for ("who is the new prime minister?")
     elsewhere: tuple[str, ...] = ()  # places the answer is not in: "Malaysia" in "where did he go after Malaysia?"
+    query: str = ""  # the words searched with: the question's own, or what it means ("what did she say about Japan?")
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,12 @@ def analyze(question: str) -> Question:
     subject = _asks_for_the_subject(wh, after.split(), head)
     described = bool(_DESCRIBED.match(question))
     elsewhere = tuple(" ".join(m.split()) for m in _ELSEWHERE.findall(question)) if kind == "place" else ()
-    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere)
+    query = _CALLED.sub(r"\1say about ", question, count=1) if kind == "quote" else question
+    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere, query)
+
+
+# "What did she call Japan?" is searched as "what did she say about Japan?": not for a phone call.
+_CALLED = re.compile(r"\b((?:what|how)\s+(?:did|does|do|has|have|had|would|will|could)\s+(?:[\w'’.()-]+\s+){1,6}?)call\s+(?!(?:for|on|up|off|back|in|out)\b)(?=\w)", re.I)
 
 
 # "Where did he go after Malaysia?", "which country besides Cuba?": the place named is where the answer is not.

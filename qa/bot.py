@@ -91,9 +91,9 @@ class Bot:
         """The answer to one question, with up to ``top_k`` pieces of evidence."""
         folded = check_question(question)
         analysis = analyze(folded)
-        vector = self.index.query_embedder().encode([folded])[0]
+        vector = self.index.query_embedder().encode([analysis.query])[0]
         # Past the hits that are read again, enough to show top_k pieces of evidence when paraphrases merge.
-        hits = search(self.index, vector, folded, k=self.tuning.evidence_pool + top_k, weights=self.weights)
+        hits = search(self.index, vector, analysis.query, k=self.tuning.evidence_pool + top_k, weights=self.weights)
         result = answer(self.index, analysis, hits, top_k=top_k, tuning=self.tuning)
         return result if result.question == question else _with_question(result, question)
 

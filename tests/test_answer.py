@@ -761,6 +761,20 @@ def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_pa
     assert _short_answer(loaded, "In which country were the summit talks held?") == "Japan"
 
 
+@pytest.mark.parametrize(
+    "question, query",
+    [
+        ("What did she call Japan?", "What did she say about Japan?"),  # not about a phone call
+        ("And what did he (Kihara) call the visit?", "And what did he (Kihara) say about the visit?"),
+        ("What did Luther call for?", "What did Luther call for?"),
+        ("Who did Trump call on Saturday?", "Who did Trump call on Saturday?"),
+        ("How many votes did she get?", "How many votes did she get?"),
+    ],
+)
+def test_what_someone_called_something_is_searched_as_what_they_said_of_it(question: str, query: str):
+    assert analyze(question).query == query
+
+
 def test_where_after_a_place_is_not_that_place_nor_a_city_in_it(tmp_path: Path):
     from qa.answer import _lies_in
 
