@@ -632,6 +632,8 @@ class _Reader:
                 continue  # "what topics ...?": "October" is when, not what
             if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
+            if span.label == "PROPN" and question.kind in _NO_PEOPLE and _holds_a_person(sentence, span):
+                continue  # "where...?": "Prime Minister Sanae Takaichi" is someone, not somewhere
             if question.kind == "place" and _before_a_title(sentence.text, end):
                 continue  # "the US President remarked": whose president, not where anything happened
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
@@ -681,6 +683,15 @@ class _Reader:
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
             out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0))
         return out
+
+
+# Kinds of answer that are never a person (what is named a person answers none of them).
+_NO_PEOPLE = frozenset(("place", "date", "event", "nationality", "language", "organization"))
+
+
+def _holds_a_person(sentence: Sentence, span: Span) -> bool:
+    """Whether a proper-noun phrase holds a person's name ("Prime Minister Sanae Takaichi")."""
+    return any(s.label == "PERSON" and span.start <= s.start and s.end <= span.end for s in sentence.spans)
 
 
 def _closed(sentence: str, start: int, value: str) -> str:

@@ -790,6 +790,15 @@ def test_where_after_a_place_is_not_that_place_nor_a_city_in_it(tmp_path: Path):
     assert _short_answer(loaded, "Where did the minister go in Malaysia?") == "Kuala Lumpur"
 
 
+def test_a_proper_noun_phrase_that_holds_a_person_answers_no_where(tmp_path: Path):
+    line = "Prime Minister Ana Ruiz held talks with the governor about the port."
+    labels = {"Prime Minister Ana Ruiz": "PROPN", "Ana Ruiz": "PERSON"}
+    loaded = _labelled_index(tmp_path, "Talks", line, labels)
+    assert _short_answer(loaded, "Where did the prime minister hold talks?") is None
+    assert _short_answer(loaded, "Which party held talks with the governor?") is None
+    assert _short_answer(loaded, "Who held talks with the governor?") == "Ana Ruiz"
+
+
 def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
     line = "The talks were warm, the US President told reporters after the meeting in Geneva."
     loaded = _labelled_index(tmp_path, "Talks", line, {"US": "GPE", "Geneva": "GPE"})
