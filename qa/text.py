@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from qa.irregular import FORMS
+
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")
 
 
@@ -55,9 +57,9 @@ def terms(text: str) -> list[str]:
 
 
 def terms_of_words(found: list[str]) -> list[str]:
-    """The terms of words as ``words`` finds them."""
+    """The terms of words as ``words`` finds them (an irregular verb form as its verb: "won" as "win")."""
     stop = stopwords()
-    return list(_stemmer().stemWords([w for w in found if w not in stop and (len(w) > 1 or w.isdigit())]))
+    return list(_stemmer().stemWords([FORMS.get(w, w) for w in found if w not in stop and (len(w) > 1 or w.isdigit())]))
 
 
 def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -76,7 +78,7 @@ def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         else:
             kept.append(token)
             spans.append((m.start(), m.end(), 1))
-    stems = _stemmer().stemWords(kept)
+    stems = _stemmer().stemWords([FORMS.get(w, w) for w in kept])
     out = []
     at = 0
     for start, end, n in spans:
@@ -86,5 +88,6 @@ def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
 
 
 def stem(word: str) -> str:
-    """The stem of one lower-cased word."""
-    return str(_stemmer().stemWord(word.lower()))
+    """The stem of one word, lower-cased (an irregular verb form as its verb: "Won" -> "win")."""
+    lower = word.lower()
+    return str(_stemmer().stemWord(FORMS.get(lower, lower)))

@@ -62,6 +62,7 @@ def test_mismatched_arrays_are_refused(tmp_path: Path):
         "İstanbul, Straße and ÆON are names; I a 9 x ... __init__ don't.",
         "",
         "The Prime Minister's office said so.",
+        "She won; he had written, then went and met them.",
     ],
 )
 def test_each_token_has_the_terms_that_terms_finds_in_it(line: str):
@@ -71,3 +72,22 @@ def test_each_token_has_the_terms_that_terms_finds_in_it(line: str):
     assert [line[start:end] for start, end, _ in tokens] == re.findall(r"\w+(?:[.'’]\w+)*", line)
     assert [found for _, _, found in tokens] == [tuple(text.terms(line[start:end])) for start, end, _ in tokens]
     assert [t for _, _, found in tokens for t in found] == text.terms(line)
+
+
+def test_an_irregular_verb_form_is_a_term_of_its_verb():
+    from qa import text
+
+    assert text.terms("Who won? She wins.") == ["win", "win"]
+    assert text.terms("what did he write? he had written it, he wrote") == ["write", "write", "write"]
+    assert text.terms("where did Trump go? Trump went") == ["trump", "go", "trump", "go"]
+    assert text.stem("Won") == text.stem("win") and text.stem("met") == text.stem("meeting")
+    # A form that is also another word keeps its own sense: "left" wing, the "spoke" of a wheel.
+    assert text.terms("the left wing, a spoke") == ["left", "wing", "spoke"]
+
+
+def test_the_irregular_verb_table_is_the_one_lemminflect_gives():
+    pytest.importorskip("lemminflect")
+    from qa import irregular
+
+    assert irregular._table() == irregular.FORMS
+    assert irregular.FORMS["won"] == "win" and "left" not in irregular.FORMS
