@@ -668,6 +668,8 @@ class _Reader:
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
                 score *= 0.3  # "which city": not "France"
+            if question.head == _REGION and span.label == "GPE":
+                score *= 0.5  # "which region": "West Asia" (a location), more likely than a country or a city
             if question.elsewhere and span.label in ("GPE", "LOC", "FAC") and _lies_in(value, question.elsewhere):
                 score *= 0.3  # "where did he go after Malaysia?": not "Kuala Lumpur"
             if self.naming and not any(ch.isupper() for ch in value):
@@ -1031,6 +1033,9 @@ def _larger_than_a_town(value: str) -> bool:
     """Whether a place is a country, a US state or a continent ("France", "the U.S.", "Ohio", "Asia")."""
     name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I)
     return name.replace(".", "").lower() in _regions() or name.lower() in _regions()
+
+
+_REGION = text.stem("region")
 
 
 def _lies_in(value: str, places: tuple[str, ...]) -> bool:

@@ -790,6 +790,13 @@ def test_where_after_a_place_is_not_that_place_nor_a_city_in_it(tmp_path: Path):
     assert _short_answer(loaded, "Where did the minister go in Malaysia?") == "Kuala Lumpur"
 
 
+def test_which_region_is_answered_with_a_location_before_a_country(tmp_path: Path):
+    line = "The minister praised the peace deal in Thailand and across West Asia."
+    loaded = _labelled_index(tmp_path, "Peace", line, {"Thailand": "GPE", "West Asia": "LOC"})
+    assert _short_answer(loaded, "In which region did the minister praise the peace deal?") == "West Asia"
+    assert _short_answer(loaded, "In which country did the minister praise the peace deal?") == "Thailand"
+
+
 def test_a_proper_noun_phrase_that_holds_a_person_answers_no_where(tmp_path: Path):
     line = "Prime Minister Ana Ruiz held talks with the governor about the port."
     labels = {"Prime Minister Ana Ruiz": "PROPN", "Ana Ruiz": "PERSON"}
