@@ -1027,15 +1027,13 @@ def _before_a_title(sentence: str, end: int) -> bool:
 
 _NOT_TITLES = frozenset(text.stem(w) for w in "new former late people person man men woman women individual member".split())
 _TOWNS = frozenset(("citi", "town", "villag", "capit"))
+_REGION = text.stem("region")
 
 
 def _larger_than_a_town(value: str) -> bool:
     """Whether a place is a country, a US state or a continent ("France", "the U.S.", "Ohio", "Asia")."""
     name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I)
     return name.replace(".", "").lower() in _regions() or name.lower() in _regions()
-
-
-_REGION = text.stem("region")
 
 
 def _lies_in(value: str, places: tuple[str, ...]) -> bool:
