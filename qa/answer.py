@@ -551,7 +551,8 @@ def _missing(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, floa
 
 
 def _partial(term: str, found: AbstractSet[str]) -> float:
-    """Credit for a term that stands inside a longer word of the sentence ("phone" in "telephone")."""
+    """Credit for a term that stands inside a longer word of the sentence ("light" in "spotlight"; stems are compared,
+    so not "phone" in "telephone", which the stemmer writes "telephon")."""
     if len(term) < 4:
         return 0.0
     return 1.0 if any(term in word and word != term for word in found) else 0.0
