@@ -4,10 +4,10 @@ The stemmer joins regular forms ("voted", "votes" -> "vote") but not these, so t
 miss "she wins" and "what did he write?" a post he had "written". Words that are also another part of
 speech ("left", "saw", "spoke", "found") are not in the table: their other sense is as likely.
 
-Made from the lemma table of lemminflect (MIT licence; its data from the SPECIALIST Lexicon of the
-US National Library of Medicine) by running this module, which prints it again:
+Made from the lemma table of lemminflect 0.2.3 (MIT licence; its data from the SPECIALIST Lexicon of
+the US National Library of Medicine) by running this module, which prints it again:
 
-    pip install lemminflect && python -m qa.irregular > qa/irregular.py
+    pip install lemminflect==0.2.3 && python -m qa.irregular > irregular.py && mv irregular.py qa/irregular.py
 """
 
 from __future__ import annotations
