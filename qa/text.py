@@ -59,7 +59,12 @@ def terms(text: str) -> list[str]:
 def terms_of_words(found: list[str]) -> list[str]:
     """The terms of words as ``words`` finds them (an irregular verb form as its verb: "won" as "win")."""
     stop = stopwords()
-    return list(_stemmer().stemWords([FORMS.get(w, w) for w in found if w not in stop and (len(w) > 1 or w.isdigit())]))
+    return _stems([w for w in found if w not in stop and (len(w) > 1 or w.isdigit())])
+
+
+def _stems(words: list[str]) -> list[str]:
+    """The stem of each word, an irregular verb form stemmed as its verb."""
+    return list(_stemmer().stemWords([FORMS.get(w, w) for w in words]))
 
 
 def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -78,7 +83,7 @@ def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         else:
             kept.append(token)
             spans.append((m.start(), m.end(), 1))
-    stems = _stemmer().stemWords([FORMS.get(w, w) for w in kept])
+    stems = _stems(kept)
     out = []
     at = 0
     for start, end, n in spans:
