@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from breame.spelling import BRITISH_ENGLISH_SPELLINGS
+
 from qa.irregular import FORMS
+
+# What a word is stemmed as: an irregular verb form as its verb ("won" as "win"), a British spelling as the
+# American ("centre" as "center", "defence" as "defense"), so that outlets and readers who spell differently
+# still match. A word in both ("dialled") is taken as its verb ("dial").
+_CANONICAL = {**BRITISH_ENGLISH_SPELLINGS, **FORMS}
 
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")
 
@@ -63,8 +70,8 @@ def terms_of_words(found: list[str]) -> list[str]:
 
 
 def _stems(words: list[str]) -> list[str]:
-    """The stem of each word, an irregular verb form stemmed as its verb."""
-    return list(_stemmer().stemWords([FORMS.get(w, w) for w in words]))
+    """The stem of each word, an irregular verb form stemmed as its verb and a British spelling as the American."""
+    return list(_stemmer().stemWords([_CANONICAL.get(w, w) for w in words]))
 
 
 def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -93,6 +100,6 @@ def token_terms(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
 
 
 def stem(word: str) -> str:
-    """The stem of one word, lower-cased (an irregular verb form as its verb: "Won" -> "win")."""
+    """The stem of one word, lower-cased (an irregular verb form as its verb: "Won" -> "win"; "Centre" -> "center")."""
     lower = word.lower()
-    return str(_stemmer().stemWord(FORMS.get(lower, lower)))
+    return str(_stemmer().stemWord(_CANONICAL.get(lower, lower)))

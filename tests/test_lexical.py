@@ -85,6 +85,30 @@ def test_an_irregular_verb_form_is_a_term_of_its_verb():
     assert text.terms("the left wing, a spoke") == ["left", "wing", "spoke"]
 
 
+def test_a_british_spelling_is_a_term_of_the_american_one():
+    from qa import text
+
+    assert text.terms("the centre of defence, organised") == text.terms("the center of defense, organized")
+    assert text.terms("Programmes travelled kilometres") == text.terms("programs traveled kilometers")
+    assert text.stem("Colour") == text.stem("color")
+    # A word both tables know is taken as its verb, as an irregular form ("dialled" as "dial").
+    assert text.terms("she dialled, she dialed, she dials") == ["dial", "dial", "dial"]
+
+
+def test_a_question_in_british_spelling_finds_the_american_sentence(tmp_path: Path):
+    from qa import text
+
+    sentences = ["The theater opened in 2010.", "The center opened in 2004.", "The defense ministry opened."]
+    index = bm25s.BM25()
+    index.index([text.terms(s) for s in sentences], show_progress=False)
+    index.save(str(tmp_path), show_progress=False)
+    ours = LexicalIndex(tmp_path)
+    centre, theatre, defence = (ours.scores(text.terms(q)) for q in ("When did the centre open?", "the theatre", "defence"))
+    assert centre[1] > max(centre[0], centre[2])
+    assert theatre[0] > 0 and theatre[1] == theatre[2] == 0
+    assert defence[2] > 0 and defence[0] == defence[1] == 0
+
+
 def test_the_irregular_verb_table_is_the_one_lemminflect_gives():
     pytest.importorskip("lemminflect")
     from qa import irregular
