@@ -569,6 +569,7 @@ class _Reading:
     agreement: float
     span: tuple[int, int]  # where the value stands in its sentence
     referred: bool = False  # the question calls it by its title ("the president" for "President Smith")
+    named: bool = False  # named by the noun the question asks for, and says which one ("Saxon Garden" for "which garden")
 
 
 class _Reader:
@@ -684,8 +685,30 @@ class _Reader:
             agreement = _agreement(sentence, span, question, end)
             begin = sentence.text.find(value, start)
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
-            out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0))
+            named = head_match and question.head is not None and _named_as_asked(value, question.head)
+            out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0, named))
         return out
+
+
+_NAMED_AS_ASKED = 2.0  # a span named by the noun the question asks for ("which garden": "Saxon Garden"), over 1.6
+# Words before a noun that do not say which one it is ("several challenges", "a major uprising", "the 20 summit").
+_GENERIC = frozenset(
+    """a an the this that these those his her its their our my your whose some several many few various numerous
+    other another important major main key first second third last new old average different certain such own general
+    common same whole entire total all both each every more most less recent current future past previous following
+    further additional possible particular specific similar large small big great high low long short significant
+    rising growing""".split()
+)
+
+
+def _named_as_asked(value: str, head: str) -> bool:
+    """Whether a span is named by the noun a question asks for and says which one it is: "Saxon Garden", "the G-20
+    summit", "the Institute of Radio Engineers" for "which garden / summit / institute", not "the garden's walls",
+    "several gardens" or "the 20 summit"."""
+    words = text.naming_words(value)
+    if not words or text.stem(words[-1]) != head:
+        return False
+    return words[-1][:1].isupper() or any(w.lower() not in _GENERIC for w in words[:-1])
 
 
 # Kinds of answer that are never a person (what is named a person answers none of them).
@@ -712,7 +735,8 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         weight = max(group.score, 1e-6) / max(top, 1e-6) * (1.0 / (1 + 0.15 * rank)) * (top_bonus if rank == 0 else 1.0)
         for row in group.rows:
             for reading in reader.read(row):
-                score = weight * reading.score
+                # Named as asked: the answer itself, and no reason to rank its sentence higher than any other's.
+                score = weight * reading.score * (_NAMED_AS_ASKED if reading.named else 1.0)
                 cand = candidates.setdefault(reading.key, _Candidate(reading.value))
                 cand.by_group[rank] = max(cand.by_group.get(rank, 0.0), score)
                 cand.support = max(cand.support, reading.proximity)

@@ -103,3 +103,14 @@ def stem(word: str) -> str:
     """The stem of one word, lower-cased (an irregular verb form as its verb: "Won" -> "win"; "Centre" -> "center")."""
     lower = word.lower()
     return str(_stemmer().stemWord(_CANONICAL.get(lower, lower)))
+
+
+# What ends the words that name a phrase's thing: "the second leg | of his tour", "a deal | that ended the war".
+_PAST_THE_NOUN = re.compile(r"\s+(?:of|for|in|on|at|to|from|with|by|between|that|which|who|whose|whom)\s+", re.I)
+_NAMING_WORD = re.compile(r"\b[^\W\d_][\w'’-]*")
+
+
+def naming_words(phrase: str) -> list[str]:
+    """The words of a phrase before a preposition or a relative clause, as written, figures left out: those that
+    say what it is, its noun last ("the", "second", "leg" of "the second leg of his Asian tour")."""
+    return _NAMING_WORD.findall(_PAST_THE_NOUN.split(phrase, maxsplit=1)[0])

@@ -966,3 +966,31 @@ def test_a_noun_phrase_that_names_people(value: str, people: bool):
     assert _names_people(value) is people
 
 
+
+
+@pytest.mark.parametrize(
+    "value, asked, named",
+    [
+        ("Saxon Garden", "garden", True),
+        ("the G-20 summit", "summit", True),
+        ("the Institute of Radio Engineers", "institute", True),  # a name, though nothing comes before its noun
+        ("greenhouse gas emissions", "emissions", True),
+        ("several challenges", "challenges", False),  # which challenges, it does not say
+        ("Important agreements", "agreements", False),
+        ("the 20 summit", "summit", False),
+        ("the garden's walls", "garden", False),  # walls, not a garden
+        ("the mouth of the river", "river", False),
+    ],
+)
+def test_an_answer_named_by_the_noun_asked_for_says_which_one(value: str, asked: str, named: bool):
+    from qa.answer import _named_as_asked
+    from qa.text import stem
+
+    assert _named_as_asked(value, stem(asked)) is named
+
+
+def test_which_thing_is_answered_by_one_named_so_before_what_stands_nearer(tmp_path: Path):
+    # "the area" stands nearer the question's words; weighed the same, it would be the answer.
+    line = "Only royalty could enter the area, which later became the Saxon Garden."
+    loaded = _labelled_index(tmp_path, "Parks", line, {"Only royalty": "NP", "the area": "NP", "the Saxon Garden": "NP"})
+    assert _short_answer(loaded, "What garden could only royalty enter?") == "the Saxon Garden"
