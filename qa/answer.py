@@ -619,6 +619,8 @@ class _Reader:
             if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
                 continue
             start, end = _extend_unit(sentence.text, span, question)
+            if sentence.text[start : start + 1].isdigit():
+                start, end = _whole_figure(sentence.text, start, end)
             if span.label == "NP":
                 end = _extend_of(sentence, end)
             elif span.label in _LISTED:
@@ -1184,6 +1186,19 @@ def _extend_unit(sentence: str, span: Span, question: Question) -> tuple[int, in
     if wanted or first.lower() in UNITS:
         return span.start, span.end + (match.start(1) - span.end) + len(first)
     return span.start, span.end
+
+
+# A currency sign before a figure ("$", "US$", "£"), and a scale written onto it ("£304m", "$4.2bn").
+_CURRENCY_BEFORE = re.compile(r"(?:\b[A-Z]{1,2})?[$£€¥₹]\s?$")
+_SCALE_AFTER = re.compile(r"(?:m|bn|mn|tn|k)\b")
+
+
+def _whole_figure(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """A figure with the currency sign and the scale written onto it, which the tagger may leave out ("500,000" of
+    "$500,000", "304" of "£304m")."""
+    sign = _CURRENCY_BEFORE.search(sentence, max(0, start - 4), start)
+    scale = _SCALE_AFTER.match(sentence, end) if sign and end < len(sentence) and sentence[end - 1].isdigit() else None
+    return (sign.start() if sign else start), (scale.end() if scale else end)
 
 
 _NAME_LABELS = ("PERSON", "PROPN")

@@ -994,3 +994,28 @@ def test_which_thing_is_answered_by_one_named_so_before_what_stands_nearer(tmp_p
     line = "Only royalty could enter the area, which later became the Saxon Garden."
     loaded = _labelled_index(tmp_path, "Parks", line, {"Only royalty": "NP", "the area": "NP", "the Saxon Garden": "NP"})
     assert _short_answer(loaded, "What garden could only royalty enter?") == "the Saxon Garden"
+
+
+@pytest.mark.parametrize(
+    "line, tagged, whole",
+    [
+        ("Walt wanted ABC to invest $500,000 in the park.", "500,000", "$500,000"),
+        ("BSkyB was paying £304m for the rights.", "304", "£304m"),
+        ("Sky bid £4.2bn for a package of games.", "4.2bn", "£4.2bn"),
+        ("The fund paid US$ 20 a share.", "20", "US$ 20"),
+        ("She ran the 100m in 11 seconds.", "100", "100"),  # no currency: metres, and nothing added
+        ("She won 237 votes.", "237", "237"),
+    ],
+)
+def test_a_figure_keeps_the_currency_sign_and_scale_the_tagger_left_out(line: str, tagged: str, whole: str):
+    from qa.answer import _whole_figure
+
+    start = line.index(tagged)
+    begin, end = _whole_figure(line, start, start + len(tagged))
+    assert line[begin:end] == whole
+
+
+def test_how_much_is_answered_with_the_currency(tmp_path: Path):
+    line = "Walt wanted ABC to invest $500,000 in the new park."
+    loaded = _labelled_index(tmp_path, "Parks", line, {"500,000": "MONEY", "ABC": "ORG"})
+    assert _short_answer(loaded, "How much did Walt want ABC to invest in the park?") == "$500,000"
