@@ -623,8 +623,10 @@ class _Reader:
                 start, end = _whole_figure(sentence.text, start, end)
             if span.label == "NP":
                 end = _extend_of(sentence, end)
-            elif span.label in _LISTED:
-                end = _extend_list(sentence, span, end)
+            else:
+                end = _named_of(sentence, span, end)
+                if span.label in _LISTED:
+                    end = _extend_list(sentence, span, end)
             value = sentence.text[start:end].strip(" ,;:\"'“”‘’()" + ".!?" * (span.label in _WORDS))
             if value.count("(") > value.count(")"):
                 value = _closed(sentence.text, start, value)  # "Article 101(1)", not "Article 101(1"
@@ -892,6 +894,23 @@ def _extend_of(sentence: Sentence, end: int, limit: int = 60) -> int:
     if match is None:
         return end
     following = [s.end for s in sentence.spans if s.start == match.end() and s.label in _PHRASE_LABELS]
+    if not following or max(following) - end > limit:
+        return end
+    return max(following)
+
+
+_NAMES_OF = frozenset(("PROPN", "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))
+
+
+def _named_of(sentence: Sentence, span: Span, end: int, limit: int = 40) -> int:
+    """A name with the "of" and the name that complete it, where the tagger cut it there ("King" -> "King of
+    Thebes", "Wide World" -> "Wide World of Sports", "William" -> "William of Orange")."""
+    if span.label not in _NAMES_OF or not sentence.text[span.start : end].split()[-1][:1].isupper():
+        return end
+    match = _OF.match(sentence.text, end)
+    if match is None or not sentence.text[match.end() : match.end() + 1].isupper():
+        return end
+    following = [s.end for s in sentence.spans if s.start == match.end() and s.label in _NAMES_OF]
     if not following or max(following) - end > limit:
         return end
     return max(following)

@@ -1019,3 +1019,12 @@ def test_how_much_is_answered_with_the_currency(tmp_path: Path):
     line = "Walt wanted ABC to invest $500,000 in the new park."
     loaded = _labelled_index(tmp_path, "Parks", line, {"500,000": "MONEY", "ABC": "ORG"})
     assert _short_answer(loaded, "How much did Walt want ABC to invest in the park?") == "$500,000"
+
+
+def test_a_name_cut_at_its_of_is_answered_whole(tmp_path: Path):
+    line = "In 1517 the archbishop was Albert of Mainz, who sold indulgences across the land."
+    loaded = _labelled_index(tmp_path, "Indulgences", line, {"Albert": "PERSON", "Mainz": "GPE", "the land": "NP"})
+    assert _short_answer(loaded, "Who was the archbishop in 1517?") == "Albert of Mainz"
+    line = "The archbishop met Pope Leo of the Medici family in 1517."  # "the Medici family" does not name him
+    loaded = _labelled_index(tmp_path / "b", "Indulgences", line, {"Pope Leo": "PERSON", "the Medici family": "NP"})
+    assert _short_answer(loaded, "Whom did the archbishop meet in 1517?") == "Pope Leo"
