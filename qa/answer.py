@@ -1207,17 +1207,36 @@ def _extend_unit(sentence: str, span: Span, question: Question) -> tuple[int, in
     return span.start, span.end
 
 
-# A currency sign before a figure ("$", "US$", "£"), and a scale written onto it ("£304m", "$4.2bn").
+# A currency sign before a figure ("$", "US$", "£"), a scale written onto it ("£304m", "$4.2bn"), a percent sign,
+# and the other end of a range ("5 to 15", "20% to 25%", "300–600").
 _CURRENCY_BEFORE = re.compile(r"(?:\b[A-Z]{1,2})?[$£€¥₹]\s?$")
 _SCALE_AFTER = re.compile(r"(?:m|bn|mn|tn|k)\b")
+_PERCENT_AFTER = re.compile(r"\s?%")
+_FIGURE_END = re.compile(r"\d(?:\s?%|m|bn|mn|tn|k)?$")
+_RANGE_AFTER = re.compile(r"\s*(?:–|—|-|\bto\b)\s*[$£€¥₹]?\d[\d,]*(?:\.\d+)?(?:\s?%|(?:m|bn|mn|tn|k)\b)?(?![\d.,]?\d)")
+
+
+def _ascending(first: str, then: str) -> bool:
+    """Whether the figure in ``then`` is larger than the (last) one in ``first``."""
+    a, b = _FIGURE.findall(first), _FIGURE.findall(then)
+    try:
+        return bool(a and b) and float(b[0].replace(",", "")) > float(a[-1].replace(",", ""))
+    except ValueError:
+        return False
 
 
 def _whole_figure(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """A figure with the currency sign and the scale written onto it, which the tagger may leave out ("500,000" of
-    "$500,000", "304" of "£304m")."""
+    """A figure with what the tagger may leave out of it: the currency sign and the scale written onto it ("500,000"
+    of "$500,000", "304" of "£304m"), a percent sign ("61" of "61%"), the other end of a range ("5" of "5 to 15")."""
     sign = _CURRENCY_BEFORE.search(sentence, max(0, start - 4), start)
-    scale = _SCALE_AFTER.match(sentence, end) if sign and end < len(sentence) and sentence[end - 1].isdigit() else None
-    return (sign.start() if sign else start), (scale.end() if scale else end)
+    if end < len(sentence) and sentence[end - 1].isdigit():
+        after = (_SCALE_AFTER.match(sentence, end) if sign else None) or _PERCENT_AFTER.match(sentence, end)
+        end = after.end() if after else end
+    if _FIGURE_END.search(sentence, max(0, end - 4), end):
+        other = _RANGE_AFTER.match(sentence, end)
+        if other and _ascending(sentence[start:end], other.group(0)):
+            end = other.end()  # "5 to 15", not the score "315 to 194"
+    return (sign.start() if sign else start), end
 
 
 _NAME_LABELS = ("PERSON", "PROPN")

@@ -1005,9 +1005,15 @@ def test_which_thing_is_answered_by_one_named_so_before_what_stands_nearer(tmp_p
         ("The fund paid US$ 20 a share.", "20", "US$ 20"),
         ("She ran the 100m in 11 seconds.", "100", "100"),  # no currency: metres, and nothing added
         ("She won 237 votes.", "237", "237"),
+        ("Services make up 61% of the economy.", "61", "61%"),
+        ("Outbreaks came every 5 to 15 years.", "5", "5 to 15"),
+        ("Prices rose by 20% to 25% a year.", "20", "20% to 25%"),
+        ("The grains are 300–600 nanometers across.", "300", "300–600"),
+        ("Denver outgained Carolina 315 to 194.", "315", "315"),  # a score, not a range
+        ("The match ended 3-1.", "3", "3"),
     ],
 )
-def test_a_figure_keeps_the_currency_sign_and_scale_the_tagger_left_out(line: str, tagged: str, whole: str):
+def test_a_figure_keeps_what_the_tagger_left_out_of_it(line: str, tagged: str, whole: str):
     from qa.answer import _whole_figure
 
     start = line.index(tagged)
