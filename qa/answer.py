@@ -52,10 +52,12 @@ _HEADS = {
     "person": "person people man men woman women leader politician official minister president premier secretary spokesman "
     "spokeswoman spokesperson emperor king queen prince princess author writer journalist reporter correspondent rival opponent "
     "successor predecessor member candidate chairman chair director chief ceo founder player coach actor singer scientist "
-    "general commander judge lawyer senator governor mayor ambassador diplomat envoy officer individual",
+    "general commander judge lawyer senator governor mayor ambassador diplomat envoy officer individual wife husband spouse "
+    "widow son daughter father mother brother sister",
     "event": "summit event conference meeting election war treaty agreement tour festival competition",
     "percent": "percentage percent proportion share rate",
     "rank": "rank ranking",
+    "age": "age",
     "money": "revenue revenues cost costs price prices budget salary income profit profits fee fees spending",
     "nationality": "nationality nationalities citizenship ethnicity",
     "language": "language languages dialect tongue",
@@ -170,6 +172,12 @@ def analyze(question: str) -> Question:
         lead = 1 + (len(words) > 1 and words[1] in ("the", "a", "an"))
         phrase = list(itertools.takewhile(lambda w: w not in _PHRASE_ENDS, words[lead : lead + 4]))
         final = phrase[-1].strip("?,.!'’") if phrase else ""  # a noun phrase ends in its noun: "atomic number"
+        rest = words[lead + len(phrase) :]
+        if final in ("name", "names") and rest[:1] == ["of"]:
+            # "what is the name of the Japanese news agency?": the name of an agency, an organization
+            named = rest[1 + (len(rest) > 1 and rest[1] in ("the", "a", "an", "this", "that", "his", "her", "its", "their")) :]
+            phrase = list(itertools.takewhile(lambda w: w not in _PHRASE_ENDS, named[:4]))
+            final = phrase[-1].strip("?,.!'’") if phrase else final
     content = [w.strip("?,.!'’") for w in next_words if w.strip("?,.!'’") not in text.stopwords()]
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
     sort = re.match(r"\s*(?:type|types|kind|kinds|sort|sorts|form|forms|variety|class|category|genre|style)\s+of\s+([a-z][\w-]*)", after)

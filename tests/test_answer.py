@@ -1034,3 +1034,24 @@ def test_a_name_cut_at_its_of_is_answered_whole(tmp_path: Path):
     line = "The archbishop met Pope Leo of the Medici family in 1517."  # "the Medici family" does not name him
     loaded = _labelled_index(tmp_path / "b", "Indulgences", line, {"Pope Leo": "PERSON", "the Medici family": "NP"})
     assert _short_answer(loaded, "Whom did the archbishop meet in 1517?") == "Pope Leo"
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("What is the name of the Japanese news agency?", "organization"),  # the name of an agency
+        ("What is the name of the river that flows through Warsaw?", "place"),
+        ("What was the name of his wife?", "person"),
+        ("What is the name of the prize she won?", "thing"),
+        ("What is Takaichi's age?", "age"),
+        ("At what age did she enter politics?", "age"),
+    ],
+)
+def test_what_is_the_name_of_a_thing_asks_for_that_kind_of_name(question: str, kind: str):
+    assert analyze(question).kind == kind
+
+
+def test_what_is_her_age_is_answered_with_an_age(tmp_path: Path):
+    line = "The 64-year-old Takaichi won 237 of the 465 votes."
+    loaded = _labelled_index(tmp_path, "Vote", line, {"64": "CARDINAL", "237": "CARDINAL", "465": "CARDINAL", "Takaichi": "PERSON"})
+    assert _short_answer(loaded, "What is Takaichi's age?") == "64"
