@@ -422,6 +422,23 @@ def _idf(index: Index, terms: tuple[str, ...]) -> dict[str, float]:
     return {term: index.lexical.idf(term) for term in set(terms)}
 
 
+_NAME_RUN = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)+")
+
+
+def _one_weight_a_name(idf: dict[str, float], question: str) -> dict[str, float]:
+    """The weights with each name of several words weighing as one of them: "Liberal Democratic Party" as much as
+    its rarest word, so that a name does not outweigh what the question says of it ("what has rocked the ...?")."""
+    out = dict(idf)
+    for run in _NAME_RUN.findall(question):
+        terms = [t for t in dict.fromkeys(text.terms(run)) if t in out]
+        if len(terms) > 1:
+            total = sum(idf[t] for t in terms)
+            top = max(idf[t] for t in terms)
+            for t in terms:
+                out[t] = idf[t] * top / total if total else idf[t]
+    return out
+
+
 def _sentence_terms(index: Index, row: int) -> frozenset[str]:
     return _words_of(index.sentences[row].text)[0]
 
@@ -480,7 +497,7 @@ def ranking_signals(index: Index, question: Question, hit: Hit, reader: _Reader,
         "dense": hit.dense,
         "lexical": hit.lexical,
         "context": hit.score - hit.own,
-        "coverage": _coverage(index, row, question.terms, reader.idf),
+        "coverage": _coverage(index, row, question.terms, reader.ranking_idf),
         # Open "what" questions accept almost any noun phrase: reading for one tells little (and costs most).
         "typed": reader.best(row) if question.kind not in (None, "thing") else 0.0,
         "length": math.log1p(length),
@@ -587,6 +604,7 @@ class _Reader:
         self.index = index
         self.question = question
         self.idf = idf
+        self.ranking_idf = _one_weight_a_name(idf, question.text)  # what ranks the sentences: a name weighs as one word
         self.priors = KINDS[question.kind] if question.kind else {}
         self.q_terms = set(question.terms)
         self.q_words = [w for w in text.words(question.text) if len(w) >= 4]

@@ -1055,3 +1055,29 @@ def test_what_is_her_age_is_answered_with_an_age(tmp_path: Path):
     line = "The 64-year-old Takaichi won 237 of the 465 votes."
     loaded = _labelled_index(tmp_path, "Vote", line, {"64": "CARDINAL", "237": "CARDINAL", "465": "CARDINAL", "Takaichi": "PERSON"})
     assert _short_answer(loaded, "What is Takaichi's age?") == "64"
+
+
+def test_a_name_of_several_words_weighs_as_one_in_the_ranking():
+    from qa.answer import _one_weight_a_name
+
+    idf = {"rock": 3.0, "liber": 2.0, "democrat": 2.0, "parti": 1.0}
+    shared = _one_weight_a_name(idf, "What has rocked the Liberal Democratic Party?")
+    assert shared["rock"] == 3.0 and sum(shared[t] for t in ("liber", "democrat", "parti")) == pytest.approx(2.0)
+    assert _one_weight_a_name(idf, "Liberal views rocked which party?") == idf  # one capitalised word, the first
+
+
+def test_what_is_said_of_a_name_outranks_the_name_said_again(tmp_path: Path):
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    body = (
+        "She won the leadership of the ruling Liberal Democratic Party on October 4.\n\n"
+        "The Liberal Democratic Party chose her after a long race.\n\n"
+        "The economy is weak, and the ruling party has been rocked by scandals."
+    )
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Japan\n\n{body}\n"})
+    fake_build(corpus, tmp_path / "index")
+    loaded = index_mod.load(tmp_path / "index")
+    asked = "What has rocked the Liberal Democratic Party?"
+    found = assess(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
+    assert "rocked" in loaded.sentences[found.groups[0].rows[0]].text
