@@ -109,6 +109,14 @@ def test_a_question_in_british_spelling_finds_the_american_sentence(tmp_path: Pa
     assert defence[2] > 0 and defence[0] == defence[1] == 0
 
 
+def test_a_contraction_of_function_words_is_no_term():
+    from qa import text
+
+    assert text.terms("Why didn't the vote go to a second ballot?") == ["vote", "go", "second", "ballot"]
+    assert text.terms("They’re sure it won’t rain; we'll see.") == ["sure", "rain", "see"]
+    assert text.terms("She won, he can't") == ["win"]
+
+
 def test_the_irregular_verb_table_is_the_one_lemminflect_gives():
     pytest.importorskip("lemminflect")
     from qa import irregular
