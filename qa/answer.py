@@ -931,7 +931,8 @@ _NAMES_OF = frozenset(("PROPN", "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "
 def _named_of(sentence: Sentence, span: Span, end: int, limit: int = 40) -> int:
     """A name with the "of" and the name that complete it, where the tagger cut it there ("King" -> "King of
     Thebes", "Wide World" -> "Wide World of Sports", "William" -> "William of Orange")."""
-    if span.label not in _NAMES_OF or not sentence.text[span.start : end].split()[-1][:1].isupper():
+    said = sentence.text[span.start : end].split()
+    if span.label not in _NAMES_OF or not said or not said[-1][:1].isupper():
         return end
     match = _OF.match(sentence.text, end)
     if match is None or not sentence.text[match.end() : match.end() + 1].isupper():

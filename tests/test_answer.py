@@ -6,13 +6,15 @@ import math
 import re
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
 from helpers import HashEmbedder, fake_build, read_raw, write_corpus
+from hypothesis import strategies as st
 
 from qa import index as index_mod
 from qa import text
-from qa.answer import analyze, answer
+from qa.answer import KINDS, analyze, answer
 from qa.bot import Bot
 from qa.types import Span
 
@@ -1081,3 +1083,37 @@ def test_what_is_said_of_a_name_outranks_the_name_said_again(tmp_path: Path):
     asked = "What has rocked the Liberal Democratic Party?"
     found = assess(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
     assert "rocked" in loaded.sentences[found.groups[0].rows[0]].text
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(st.text(alphabet=st.sampled_from(list("0123456789 ,.%-–to$£mbnkKAB")), min_size=1, max_size=40), st.data())
+def test_a_figure_made_whole_stays_within_its_sentence_and_holds_the_tagged_part(sentence: str, data: st.DataObject):
+    from qa.answer import _whole_figure
+
+    start = data.draw(st.integers(0, len(sentence) - 1))
+    end = data.draw(st.integers(start + 1, len(sentence)))
+    begin, stop = _whole_figure(sentence, start, end)
+    assert 0 <= begin <= start and end <= stop <= len(sentence)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(st.text(max_size=80), st.text(max_size=12))
+def test_any_text_is_a_question_to_analyze_and_a_phrase_to_name(question: str, head: str):
+    from qa.answer import _named_as_asked
+
+    analyzed = analyze(question)
+    assert isinstance(_named_as_asked(question, head), bool)
+    assert all(w in question for w in text.naming_words(question))
+    assert analyzed.kind is None or analyzed.kind in KINDS
+
+
+def test_a_name_completed_by_its_of_needs_a_name_on_both_sides():
+    from qa.answer import _named_of
+    from qa.types import Sentence
+
+    line = "Albert of Mainz met   of Rome and the king of Spain."
+    spans = (Span(0, 6, "PERSON"), Span(10, 15, "GPE"), Span(19, 22, "PERSON"), Span(26, 30, "GPE"), Span(35, 43, "NP"), Span(47, 52, "GPE"))
+    sentence = Sentence(0, 0, 0, len(line), 1, line, spans)
+    assert line[: _named_of(sentence, spans[0], 6)] == "Albert of Mainz"
+    assert _named_of(sentence, spans[2], 22) == 22  # a span of blanks names nothing
+    assert _named_of(sentence, spans[4], 43) == 43  # "the king" is no name
