@@ -914,12 +914,12 @@ _OF = re.compile(r"\s+of\s+")
 _PHRASE_LABELS = frozenset(("NP", "PROPN", "PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))
 
 
-def _extend_of(sentence: Sentence, end: int, limit: int = 60) -> int:
+def _extend_of(sentence: Sentence, end: int, limit: int = 60, labels: AbstractSet[str] = _PHRASE_LABELS) -> int:
     """A noun phrase with the "of" phrase that completes it ("the coronation" -> "the coronation of Queen Elizabeth II")."""
     match = _OF.match(sentence.text, end)
     if match is None:
         return end
-    following = [s.end for s in sentence.spans if s.start == match.end() and s.label in _PHRASE_LABELS]
+    following = [s.end for s in sentence.spans if s.start == match.end() and s.label in labels]
     if not following or max(following) - end > limit:
         return end
     return max(following)
@@ -937,10 +937,7 @@ def _named_of(sentence: Sentence, span: Span, end: int, limit: int = 40) -> int:
     match = _OF.match(sentence.text, end)
     if match is None or not sentence.text[match.end() : match.end() + 1].isupper():
         return end
-    following = [s.end for s in sentence.spans if s.start == match.end() and s.label in _NAMES_OF]
-    if not following or max(following) - end > limit:
-        return end
-    return max(following)
+    return _extend_of(sentence, end, limit, _NAMES_OF)
 
 
 _AND = re.compile(r"(?:,\s+|\s+)(?:and|or)\s+|,\s+")
@@ -1236,11 +1233,13 @@ def _extend_unit(sentence: str, span: Span, question: Question) -> tuple[int, in
 
 # A currency sign before a figure ("$", "US$", "£"), a scale written onto it ("£304m", "$4.2bn"), a percent sign,
 # and the other end of a range ("5 to 15", "20% to 25%", "300–600").
-_CURRENCY_BEFORE = re.compile(r"(?:\b[A-Z]{1,2})?[$£€¥₹]\s?$")
-_SCALE_AFTER = re.compile(r"(?:m|bn|mn|tn|k)\b")
+_CURRENCY = r"[$£€¥₹]"
+_SCALE = r"(?:m|bn|mn|tn|k)"
+_CURRENCY_BEFORE = re.compile(rf"(?:\b[A-Z]{{1,2}})?{_CURRENCY}\s?$")
+_SCALE_AFTER = re.compile(rf"{_SCALE}\b")
 _PERCENT_AFTER = re.compile(r"\s?%")
-_FIGURE_END = re.compile(r"\d(?:\s?%|m|bn|mn|tn|k)?$")
-_RANGE_AFTER = re.compile(r"\s*(?:–|—|-|\bto\b)\s*[$£€¥₹]?\d[\d,]*(?:\.\d+)?(?:\s?%|(?:m|bn|mn|tn|k)\b)?(?![\d.,]?\d)")
+_FIGURE_END = re.compile(rf"\d(?:\s?%|{_SCALE})?$")
+_RANGE_AFTER = re.compile(rf"\s*(?:–|—|-|\bto\b)\s*{_CURRENCY}?\d[\d,]*(?:\.\d+)?(?:\s?%|{_SCALE}\b)?(?![\d.,]?\d)")
 
 
 def _ascending(first: str, then: str) -> bool:
