@@ -835,11 +835,12 @@ class Chat:
     def _show(self, argument: str) -> Reply:
         if self.last is None or not self.last.evidence:
             return Problem("/show", "There is no answer to show yet: ask a question first.")
-        count = len(self.last.evidence)
+        shown = self.last.shown()  # numbered as the answer showed them
+        count = len(shown)
         if not argument.isdigit() or not 1 <= int(argument) <= count:
             return Problem(f"/show {argument}".strip(), f"Say which evidence to show, from 1 to {count}: e.g. /show 1.")
         number = int(argument)
-        evidence = self.last.evidence[number - 1]
+        evidence = shown[number - 1]
         library = self.library()
         rows = library.paragraph(evidence.sentence)
         sentence = library.sentences[evidence.sentence]

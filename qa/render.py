@@ -61,7 +61,7 @@ def _article_key(source: Source) -> tuple[str, int | None]:
 def cited_articles(answer: Answer) -> list[Source]:
     """The articles the evidence cites, numbered in order of first citation (one source each)."""
     seen: dict[tuple[str, int | None], Source] = {}
-    for evidence in answer.evidence:
+    for evidence in answer.shown():
         for source in evidence.sources:
             seen.setdefault(_article_key(source), source)
     return list(seen.values())
@@ -81,22 +81,30 @@ def render_answer(answer: Answer, corpus: Path, show_confidence: bool = True) ->
     parts.append(head)
     if not answer.evidence:
         return Group(*parts)
-    parts.append(Text(""))
-    parts.append(Text("Evidence" if answer.answered else "Related reading (not an answer)", style="bold underline"))
-    table = Table.grid(padding=(0, 1))
-    table.add_column(justify="right", style="dim", no_wrap=True)
-    table.add_column(ratio=1)
-    for rank, evidence in enumerate(answer.evidence, start=1):
-        body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
-        refs = sorted({number[_article_key(s)] for s in evidence.sources})
-        body.append(" " + "".join(f"[{n}]" for n in refs), style="cyan")
-        cited = sorted(evidence.sources, key=lambda s: number[_article_key(s)])
-        where = " · ".join(f"[{number[_article_key(s)]}] {_where(s)}" for s in cited)
-        if len(refs) > 1:
-            where = f"reported by {len(refs)} sources · {where}"
-        body.append("\n" + where, style="dim")
-        table.add_row(f"{rank}.", body)
-    parts.append(table)
+    supporting = answer.supporting()
+    related = answer.shown()[len(supporting) :]
+    sections = [("Evidence", supporting), ("Related reading (not an answer)" if not supporting else "Related reading (does not state the answer)", related)]
+    rank = 0
+    for title, shown in sections:
+        if not shown:
+            continue
+        parts.append(Text(""))
+        parts.append(Text(title, style="bold underline"))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(justify="right", style="dim", no_wrap=True)
+        table.add_column(ratio=1)
+        for evidence in shown:
+            rank += 1
+            body = _highlighted(evidence.text, evidence.answer_span if answer.answered else None)
+            refs = sorted({number[_article_key(s)] for s in evidence.sources})
+            body.append(" " + "".join(f"[{n}]" for n in refs), style="cyan")
+            cited = sorted(evidence.sources, key=lambda s: number[_article_key(s)])
+            where = " · ".join(f"[{number[_article_key(s)]}] {_where(s)}" for s in cited)
+            if len(refs) > 1:
+                where = f"reported by {len(refs)} sources · {where}"
+            body.append("\n" + where, style="dim")
+            table.add_row(f"{rank}.", body)
+        parts.append(table)
     parts.append(Text(""))
     parts.append(Text("Sources", style="bold underline"))
     listing = Table.grid(padding=(0, 1))

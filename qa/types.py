@@ -89,3 +89,17 @@ class Answer:
     confidence: float
     expected: str | None = None  # the kind of answer the question asks for
     evidence: tuple[Evidence, ...] = field(default=())
+
+    def supporting(self) -> tuple[Evidence, ...]:
+        """The evidence that states the answer: with a short answer, the sentences that hold it; with a sentence for
+        an answer, all of it; none when the question is not answered."""
+        if not self.answered:
+            return ()
+        if self.short and any(e.answer_span is not None for e in self.evidence):
+            return tuple(e for e in self.evidence if e.answer_span is not None)
+        return self.evidence
+
+    def shown(self) -> tuple[Evidence, ...]:
+        """The evidence in the order it is shown and numbered: what states the answer, then the related reading."""
+        first = self.supporting()
+        return first + tuple(e for e in self.evidence if e not in first)

@@ -210,6 +210,18 @@ def test_show_before_any_answer():
     assert isinstance(reply, chat.Problem) and "ask a question first" in reply.message
 
 
+def test_show_numbers_the_evidence_as_the_answer_showed_it():
+    sentences = library().sentences
+    related = Evidence(sentences[1].text, 0.9, 1, None)
+    holding = Evidence(sentences[0].text, 0.8, 0, (0, 5))
+    conversation = Chat(lambda q: Answer(q, True, sentences[0].text[:5], True, 0.9, "person", (related, holding)), library)
+    conversation.handle("Who won?")
+    shown = conversation.handle("/show 1")
+    assert isinstance(shown, chat.Shown) and shown.evidence == holding  # the holding sentence is shown first
+    shown = conversation.handle("/show 2")
+    assert isinstance(shown, chat.Shown) and shown.evidence == related
+
+
 def test_lines_of_a_byte_stream():
     read = chat.lines_of(io.BytesIO(b"first\r\nsecond \xff\n"))
     assert read() == "first"

@@ -106,6 +106,31 @@ def test_not_answered_shows_related_reading():
     assert "He is based in Dubai." in plain
 
 
+def test_evidence_that_does_not_state_the_short_answer_is_related_reading():
+    holding = evidence("Takaichi won 237 votes.", source(start=0, end=23), span=(13, 22), row=0)
+    other = evidence("The vote was held on Tuesday.", source(start=30, end=59), row=1)
+    also = evidence("She secured 237 of 465 votes.", source(start=60, end=89), span=(12, 15), row=2)
+    result = answered(holding, other, also)
+    assert result.supporting() == (holding, also)
+    assert result.shown() == (holding, also, other)
+    plain = SGR.sub("", render(result))
+    evidence_at, related_at = plain.index("Evidence"), plain.index("Related reading (does not state the answer)")
+    assert evidence_at < plain.index("1. Takaichi won") < plain.index("2. She secured") < related_at < plain.index("3. The vote was held")
+
+
+def test_a_sentence_for_an_answer_keeps_all_its_evidence():
+    first, second = evidence("Takaichi won 237 votes.", row=0), evidence("The vote was held on Tuesday.", row=1)
+    result = Answer("why?", True, first.text, False, 0.8, None, (first, second))
+    assert result.supporting() == (first, second)
+    plain = SGR.sub("", render(result))
+    assert "Related reading" not in plain and "2. The vote was held" in plain
+
+
+def test_an_unanswered_question_supports_nothing():
+    result = not_answered(evidence("He is based in Dubai.", span=(15, 20)))
+    assert result.supporting() == () and result.shown() == result.evidence
+
+
 def test_not_answered_without_evidence():
     plain = SGR.sub("", render(not_answered(confidence=0.0)))
     assert "do not answer" in plain
