@@ -1282,6 +1282,8 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
         return 1.5 if set(text.terms(sentence.text[led_by.start : led_by.end])) & set(question.names) else 0.25
     if not (question.names or question.possessors) or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
         return 1.0
+    if not _owners(question):
+        return 1.0  # "how many votes were cast in the chamber that elected Takaichi?": not Takaichi's votes
     if question.kind == "age" and question.names:
         # "64-year-old Takaichi": an age said before a name is that name's.
         after = [s for s in sentence.spans if s.label in _NAME_LABELS and 0 <= s.start - span.end <= 2]
@@ -1290,9 +1292,10 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
     before = [s for s in sentence.spans if s.label in _NAME_LABELS and s.end <= span.start and span.start - s.end <= 120]
     if not before:
         return 1.0
-    nearest = max(before, key=lambda s: s.end)
-    name_terms = set(text.terms(sentence.text[nearest.start : nearest.end]))
     people = [s for s in before if s.label == "PERSON"]
+    # Whose figure it is: the nearest person before it ("Smith, in the Lower House, won 237"), else the nearest name.
+    nearest = max(people or before, key=lambda s: s.end)
+    name_terms = set(text.terms(sentence.text[nearest.start : nearest.end]))
     possessors = set(question.possessors)
     mentioned = [p for p in sentence.spans if p.label == "PERSON" and set(text.terms(sentence.text[p.start : p.end])) & possessors]
     if mentioned and people:
@@ -1305,6 +1308,18 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
         return 1.5
     named_before = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)
     return 0.8 if named_before else 0.6
+
+
+_RELATIVE = re.compile(r"\s(?:that|which|who|whom|whose)\s", re.I)
+
+
+def _owners(question: Question) -> tuple[str, ...]:
+    """The names and possessors a question names before any relative clause ("that elected her"): whose figure it asks."""
+    clause = _RELATIVE.search(question.text, 4)
+    if clause is None:
+        return question.names + question.possessors
+    main = set(text.terms(question.text[: clause.start()]))
+    return tuple(n for n in question.names + question.possessors if n in main)
 
 
 _LEADS = r"leader|chief|head|president|chairman|chairwoman|chair|secretary|member|lawmaker|candidate|spokesman|spokeswoman|spokesperson|founder|boss|minister"

@@ -586,6 +586,27 @@ def test_who_does_what_the_question_says_stands_before_its_words():
     assert asks_the_subject.of(*ishiba) < asks_otherwise.of(*ishiba)
 
 
+def test_a_figure_belongs_to_the_nearest_person_before_it():
+    from qa.answer import _agreement
+    from qa.types import Sentence
+
+    line = "Takaichi won in the Lower House, amassing 237 votes, while Yoshihiko Noda received 149 votes."
+    names = {"Takaichi": "PERSON", "Lower House": "PROPN", "Yoshihiko Noda": "PERSON", "237": "CARDINAL", "149": "CARDINAL"}
+    spans = tuple(sorted((Span(line.index(k), line.index(k) + len(k), v) for k, v in names.items()), key=lambda s: s.start))
+    sentence = Sentence(0, 0, 0, len(line), 1, line, spans)
+    figure = {v: next(s for s in spans if line[s.start : s.end] == v) for v in ("237", "149")}
+
+    def tied(asked: str, value: str) -> float:
+        return _agreement(sentence, figure[value], analyze(asked))
+
+    # A place named between her and her figure does not take it from her.
+    assert tied("How many votes did Takaichi receive?", "237") > tied("How many votes did Takaichi receive?", "149")
+    assert tied("How many votes did Noda receive?", "149") > tied("How many votes did Noda receive?", "237")
+    # A name in a relative clause is not whose figure is asked for.
+    assert tied("How many votes were cast in the chamber that elected Takaichi?", "237") == 1.0
+    assert tied("How many votes were cast in the chamber that elected Takaichi?", "149") == 1.0
+
+
 def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
     from qa.answer import _names_another_kind
 
