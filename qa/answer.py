@@ -616,6 +616,8 @@ class _Reader:
         self.topical = question.kind == "thing" and bool(_ASKS_TOPIC.search(question.text))
         # "Who announced the meeting?": the answer is whom a sentence gives as its source.
         self.sourcing = question.kind in ("person", "organization") and question.subject and bool(_ASKS_WHO_SAID.search(question.text))
+        # "When will he arrive?": not a year before the article was written.
+        self.ahead = question.kind == "date" and bool(_FUTURE.search(question.text))
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -710,6 +712,8 @@ class _Reader:
                 score *= _TOPIC
             if source is not None and source[0] <= start and end <= source[1]:
                 score *= 1.5
+            if self.ahead and _before_the_article(value, self.index.articles[sentence.article].date):
+                score *= _PAST  # "When will Trump arrive?": not the 2019 of his last visit
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
             agreement = _agreement(sentence, span, question, end)
@@ -718,6 +722,18 @@ class _Reader:
             named = head_match and question.head is not None and _named_as_asked(value, question.head)
             out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0, named))
         return out
+
+
+_FUTURE = re.compile(r"\b(?:will|shall|going\s+to|(?:is|are)\s+(?:scheduled|expected|set|due|planned)\s+to)\b", re.I)
+_YEAR = re.compile(r"(?<![\d,.])(1[0-9]{3}|20[0-9]{2})(?![\d,])")
+_PAST = 0.2  # the weight of a year before the article's for a question about what will happen
+
+
+def _before_the_article(value: str, dated: str | None) -> bool:
+    """Whether every year a value names lies before the year its article was written ("2019" in a 2025 story)."""
+    written = _YEAR.search(dated or "")
+    years = _YEAR.findall(value)
+    return written is not None and bool(years) and all(int(y) < int(written.group(1)) for y in years)
 
 
 _NAMED_AS_ASKED = 2.0  # a span named by the noun the question asks for ("which garden": "Saxon Garden"), over 1.6

@@ -607,6 +607,20 @@ def test_a_figure_belongs_to_the_nearest_person_before_it():
     assert tied("How many votes were cast in the chamber that elected Takaichi?", "149") == 1.0
 
 
+def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_the_article(tmp_path: Path):
+    from qa.answer import _before_the_article
+
+    assert _before_the_article("2019", "2025-10-26") and _before_the_article("in 2017", "2025")
+    assert not _before_the_article("2026", "2025-10-26") and not _before_the_article("Monday", "2025-10-26")
+    assert not _before_the_article("2019", None) and not _before_the_article("2,019", "2025")
+    line = "Trump, who last traveled to Japan in 2019, is scheduled to arrive on Monday."
+    labels = {"2019": "DATE", "Monday": "DATE", "Trump": "PERSON", "Japan": "GPE"}
+    dated = _labelled_index(tmp_path / "dated", "Trump to visit Japan", f"Date: 2025-10-26\n\n{line}", labels)
+    assert dated.articles[0].date == "2025-10-26"
+    assert _short_answer(dated, "When will Trump arrive in Japan?") == "Monday"
+    assert _short_answer(dated, "When did Trump last travel to Japan?") == "2019"
+
+
 def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
     from qa.answer import _names_another_kind
 
