@@ -358,6 +358,14 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
         # a why-question's answer (a cause) need not repeat its negation.
         "negation": _negation(question.text, index.sentences[row].text) if question.kind else 0.0,
     }
+    if question.kind in (None, "thing", "person"):
+        # "Who is Noda?", "what is the LDP?": what the articles say it is ("leader of the Constitutional Democratic Party
+        # of Japan") is the short answer; the confidence stays that of the evidence read for the question.
+        described = _described(index, [g for g in groups if g.rows[0] in read][: t.answer_depth], question.text)
+        if described is not None:
+            holding = [g for g in groups if any(r in described.spans for r in g.rows)][:1]
+            groups = holding + [g for g in groups if g not in holding]
+            candidate = described
     return Assessment(groups, candidate, signals)
 
 
@@ -734,6 +742,84 @@ def _before_the_article(value: str, dated: str | None) -> bool:
     written = _YEAR.search(dated or "")
     years = _YEAR.findall(value)
     return written is not None and bool(years) and all(int(y) < int(written.group(1)) for y in years)
+
+
+# "Who is Yoshihiko Noda?", "What is the LDP?", "What is Minoru Kihara's job?": a name, to be described.
+_WHO_IS = re.compile(r"^\s*(?i:who|what)(?:\s+(?i:is|was)\s+|['’]s\s+)(?:the\s+)?((?:[A-Z][\w.’'&-]*\s*)+?)\s*\??\s*$")
+_WHOSE_JOB = re.compile(
+    r"^\s*(?i:what)\s+(?i:is|was)\s+(?:(?i:his|her|their)\s+\()?((?:[A-Z][\w.’'&-]*\s*)+?)(?:['’]s?)?\)?\s+"
+    r"(?i:job|role|position|post|title|occupation|profession)\s*\??\s*$"
+)
+_TITLE_WORDS = frozenset((_HEADS["person"] + " chairwoman lawmaker boss").split()) - frozenset(
+    "person people man men woman women individual member rival opponent wife husband spouse widow son daughter father mother brother sister".split()
+)
+# What a sentence says someone is: an apposition ("Noda, leader of the ..., received"), a copula ("Noda is the
+# leader of ..."), an acronym's long form ("the Liberal Democratic Party (LDP)"), or a title before the name.
+_APPOSITION = re.compile(r",\s+((?:(?:the|a|an)\s+)?[a-z][\w’'-]*(?:\s+[\w’'&.-]+){0,11}?)\s*(?=[,;)]|\.(?:\s|$)|$)")
+_COPULA = re.compile(r"\s+(?:is|was)\s+((?:the|a|an|our|his|her|their|its)\s+[^;.()“”\"]{3,80}?)\s*(?=[;()]|,\s+(?:who|which|and|but)\b|\.(?:\s|$)|$)")
+_NOT_DESCRIBING = frozenset(
+    "who whom whose which that when where while and but or as said says told added according who’s also its his her their this "
+    "from in on at to for with by since after before during until between about into than".split()
+)
+_VERBS = frozenset("is was were are has had have said says told added received won secured announced will would".split())
+
+
+def _described(index: Index, groups: list[_Group], question: str) -> _Candidate | None:
+    """What the evidence says a name in a "who is X?" question is, or None (the sentence then answers)."""
+    asked = _WHOSE_JOB.match(question) or _WHO_IS.match(question)
+    if asked is None or asked.re is _WHO_IS and re.search(r"['’]s\b", asked.group(1)):
+        return None  # "What is Kenya's HDI?" asks for its value, not what an HDI is
+    words = asked.group(1).replace("’", "'").split()
+    key = re.sub(r"'s?$", "", words[-1]) if words else ""
+    if len(key) < 2 or key.lower() in _TITLE_WORDS:
+        return None  # "Who is the Chief Cabinet Secretary?" asks who holds a title
+    found: list[tuple[int, int, str, int, int]] = []  # (rank of the evidence, preference, words, row, start)
+    for rank, group in enumerate(groups):
+        for row in group.rows:
+            found += [(rank, preference, value, row, start) for preference, value, start in _descriptions(index.sentences[row].text, key)]
+    if not found:
+        return None
+    best = min(found, key=lambda f: f[:2])[2]  # the best evidence that says it, in the way that says it best
+    return _Candidate(best, spans={row: (start, start + len(best)) for _, _, value, row, start in found if value == best})
+
+
+def _descriptions(sentence: str, key: str) -> list[tuple[int, str, int]]:
+    """What the sentence says ``key`` (a surname or an acronym) is: (preference, words, where they start), best first."""
+    out: list[tuple[int, str, int]] = []
+    acronym = key.isupper() and len(key) >= 2
+    for hit in re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", sentence):
+        start, end = hit.start(), hit.end()
+        if acronym and sentence[start - 1 : start] == "(" and sentence[end : end + 1] == ")":
+            long_form = re.search(r"((?:[A-Z][\w.’'&-]*\s+(?:(?:of|for|and|the)\s+)?)*[A-Z][\w.’'&-]*)\s*\($", sentence[: start])
+            if long_form:
+                out.append((1, long_form.group(1), long_form.start(1)))
+            continue
+        if sentence[end : end + 2] in ("'s", "’s"):
+            end += 2
+        after = sentence[end:]
+        for pattern in (_APPOSITION, _COPULA):
+            said = pattern.match(after)
+            if said is None:
+                continue
+            value = said.group(1).strip().rstrip(".")
+            words = value.lower().split()
+            if words[0] in _NOT_DESCRIBING or words[0].isdigit() or _VERBS.intersection(words):
+                continue
+            out.append((0, value, end + said.start(1)))
+        # A title before the name ("Chief Cabinet Secretary Minoru Kihara", "opposition leader Noda"): past the given
+        # names, a title word, and the capitalised words and "of" that lead up to it.
+        head = sentence[:start].rstrip()
+        for _ in range(3):
+            given = re.search(r"(?<!\S)([A-Z][\w.’'-]*)$", head)
+            if given is None or given.group(1).lower() in _TITLE_WORDS:
+                break
+            head = head[: given.start()].rstrip()
+        title = re.search(r"((?:(?:[A-Z][\w.’'&-]*|of|the|and|late|former|then|newly|elected|acting|deputy|vice)\s+)*[A-Za-z][\w-]*)$", head)
+        if title is None or title.group(1).split()[-1].lower() not in _TITLE_WORDS:
+            continue
+        value = re.sub(r"^(?:(?:of|and)\s+)+", "", title.group(1))
+        out.append((2, value, title.end(1) - len(value)))
+    return sorted(out, key=lambda d: d[0])
 
 
 _NAMED_AS_ASKED = 2.0  # a span named by the noun the question asks for ("which garden": "Saxon Garden"), over 1.6

@@ -621,6 +621,51 @@ def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_th
     assert _short_answer(dated, "When did Trump last travel to Japan?") == "2019"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "key", "expected"),
+    [
+        ("Takaichi won, while Yoshihiko Noda, leader of the Constitutional Democratic Party, received 149.", "Noda", "leader of the Constitutional Democratic Party"),
+        ("Austin Collins is our Europe, Asia, & Middle East Correspondent.", "Collins", "our Europe, Asia, & Middle East Correspondent"),
+        ("In a briefing, Chief Cabinet Secretary Minoru Kihara said so.", "Kihara", "Chief Cabinet Secretary"),
+        ("It echoes the late former Prime Minister Shinzo Abe.", "Abe", "the late former Prime Minister"),
+        ("She leads the ruling Liberal Democratic Party (LDP) now.", "LDP", "Liberal Democratic Party"),
+        ("Plasmodium is the malaria parasite.", "Plasmodium", "the malaria parasite"),
+    ],
+)
+def test_what_a_sentence_says_a_name_is(sentence: str, key: str, expected: str):
+    from qa.answer import _descriptions
+
+    found = _descriptions(sentence, key)
+    assert found and found[0][1] == expected
+    assert sentence[found[0][2] : found[0][2] + len(expected)] == expected  # where it stands, to highlight
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key"),
+    [
+        ("Takaichi, who won the vote, became prime minister.", "Takaichi"),  # a relative clause says what she did
+        ("Noda, 68, said he would stay.", "Noda"),
+        ("The IEEE, from 1892 to 1894, grew.", "IEEE"),
+        ("Noda received 149 votes.", "Noda"),
+        ("Reporters asked Kihara about it.", "Kihara"),  # "asked" is no title
+    ],
+)
+def test_what_does_not_say_what_a_name_is(sentence: str, key: str):
+    from qa.answer import _descriptions
+
+    assert _descriptions(sentence, key) == []
+
+
+def test_who_is_a_name_is_answered_with_what_the_articles_say_it_is(tmp_path: Path):
+    line = "Takaichi won, while Yoshihiko Noda, leader of the Constitutional Democratic Party, received 149 votes."
+    labels = {"Takaichi": "PERSON", "Yoshihiko Noda": "PERSON", "the Constitutional Democratic Party": "ORG", "149": "CARDINAL"}
+    loaded = _labelled_index(tmp_path, "Vote", line, labels)
+    assert _short_answer(loaded, "Who is Yoshihiko Noda?") == "leader of the Constitutional Democratic Party"
+    assert _short_answer(loaded, "who's Noda?") == "leader of the Constitutional Democratic Party"
+    assert _short_answer(loaded, "What is Noda's job?") == "leader of the Constitutional Democratic Party"
+    assert _short_answer(loaded, "Who is the Chief Cabinet Secretary?") != "leader of the Constitutional Democratic Party"
+
+
 def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
     from qa.answer import _names_another_kind
 

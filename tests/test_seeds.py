@@ -79,6 +79,7 @@ def test_votes_question_cli_json(seed_index: SeedIndex):
         ("How old is Takaichi?", "64"),
         ("When did Trump last visit Japan?", "2019"),
         ("What did Takaichi call Japan?", "indispensable partner"),  # her words, not a phone call
+        ("Who is Yoshihiko Noda?", "leader of the Constitutional Democratic Party"),  # what the articles say he is
     ],
 )
 def test_plain_questions_get_their_short_answer(seed_bot, question: str, expected: str):
