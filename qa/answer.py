@@ -687,6 +687,8 @@ class _Reader:
                 continue  # the 4 of "October 4" counts nothing
             if question.kind == "age" and not _said_as_an_age(sentence.text, start, end):
                 continue  # "How old is she?": the 237 of "she won 237 votes" is no age
+            if question.kind == "age":
+                value = re.sub(r"^(\d{1,3})[-\s]years?[-\s]old$", r"\1", value)  # "How old is she?" 64, not "64-year-old"
             span_terms = {_as_asked(t, self.q_words) for t in text.terms(value)}
             head_match = bool(question.head) and question.head in span_terms
             own_words = span_terms - {question.head} if head_match else span_terms

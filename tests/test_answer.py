@@ -666,6 +666,11 @@ def test_who_is_a_name_is_answered_with_what_the_articles_say_it_is(tmp_path: Pa
     assert _short_answer(loaded, "Who is the Chief Cabinet Secretary?") != "leader of the Constitutional Democratic Party"
 
 
+def test_an_age_is_answered_with_its_number(tmp_path: Path):
+    loaded = _labelled_index(tmp_path, "Vote", "The 64-year-old Takaichi won the vote.", {"64-year-old": "DATE", "Takaichi": "PERSON"})
+    assert _short_answer(loaded, "How old is Takaichi?") == "64"
+
+
 def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
     from qa.answer import _names_another_kind
 
