@@ -189,6 +189,8 @@ def analyze(question: str) -> Question:
     head = next((w for w in content if w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)), plain[0] if plain else "")
     if next_words and next_words[0] in _AUXILIARIES:
         head = ""  # "what did the two leaders discuss?": the noun is who did it, not what the answer is
+    elif next_words[:1] and next_words[0] in _BE and head and head not in HEAD_KIND and _a_name_then_its_predicate(question, head):
+        head = ""  # "what is Takaichi known for?": a name is what the question is about, not the noun it asks for
     if wh == "how many":
         # The counted noun: "how many votes", "how many party members", "how many Nobel prizes has he won".
         counted = [w.strip("?,.!") for w in next_words]
@@ -244,6 +246,24 @@ def analyze(question: str) -> Question:
     elsewhere = tuple(" ".join(m.split()) for m in _ELSEWHERE.findall(question)) if kind == "place" else ()
     query = _CALLED.sub(r"\1say about ", question, count=1) if kind == "quote" else question
     return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere, query)
+
+
+_PREDICATE_WORDS = frozenset("a an the known famous popular best most sometimes often also usually called named considered located meant".split())
+
+
+def _a_name_then_its_predicate(question: str, head: str) -> bool:
+    """Whether the noun taken for the head is a name that the question goes on to say something of ("what is Takaichi
+    known for?", "what is Kenya a member of?"), not a capitalised word before the noun ("what is the Latin name?")."""
+    words = question.split()
+    at = next((i for i, w in enumerate(words) if i > 0 and w.strip("?,.!'’").lower() == head and w[:1].isupper()), None)
+    if at is None:
+        return False
+    while at < len(words) and words[at][:1].isupper() and not words[at].endswith((",", "'s", "’s")):
+        at += 1  # the rest of the name
+    if at == len(words):
+        return True
+    following = words[at].strip("?,.!").lower()
+    return following in _PREDICATE_WORDS or (len(following) > 3 and following.endswith(("ed", "en")))
 
 
 # "What did she call Japan?" is searched as "what did she say about Japan?": not for a phone call.

@@ -671,6 +671,21 @@ def test_an_age_is_answered_with_its_number(tmp_path: Path):
     assert _short_answer(loaded, "How old is Takaichi?") == "64"
 
 
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("What is Takaichi known for?", None),  # the question says something of a name: no noun is asked for
+        ("What was Tugh Temur known for?", None),
+        ("What is Kenya a founding member of?", None),
+        ("What was Apple Talk", None),
+        ("What is the Latin name for Black Death?", "latin"),  # a capitalised word before the noun stays as it was
+        ("What is the Canal in Wesel?", "canal"),
+    ],
+)
+def test_a_name_the_question_says_something_of_is_not_its_noun(question: str, head: str | None):
+    assert analyze(question).head == head
+
+
 def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
     from qa.answer import _names_another_kind
 
