@@ -1437,8 +1437,10 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
 _RELATIVE = re.compile(r"\s(?:that|which|who|whom|whose)\s", re.I)
 
 
+@lru_cache(maxsize=256)
 def _owners(question: Question) -> tuple[str, ...]:
-    """The names and possessors a question names before any relative clause ("that elected her"): whose figure it asks."""
+    """The names and possessors a question names before any relative clause ("that elected her"): whose figure it asks
+    (read once per question, not for every figure of every sentence)."""
     clause = _RELATIVE.search(question.text, 4)
     if clause is None:
         return question.names + question.possessors
