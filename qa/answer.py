@@ -107,6 +107,7 @@ class Question:
     described: bool = False  # it describes whom it asks for ("who is the new prime minister?")
     elsewhere: tuple[str, ...] = ()  # places the answer is not in: "Malaysia" in "where did he go after Malaysia?"
     query: str = ""  # the words searched with: the question's own, or what it means ("what did she say about Japan?")
+    against: bool = False  # it asks about whoever lost or ran against someone ("her main challenger", "the loser")
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,16 @@ def analyze(question: str) -> Question:
     described = bool(_DESCRIBED.match(question))
     elsewhere = tuple(" ".join(m.split()) for m in _ELSEWHERE.findall(question)) if kind == "place" else ()
     query = _CALLED.sub(r"\1say about ", question, count=1) if kind == "quote" else question
-    return Question(question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere, query)
+    against = bool(_AGAINST.search(lower))
+    return Question(
+        question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere, query, against
+    )
+
+
+# Who lost, or ran against someone: in "Smith won 237 votes while Jones received 149", 149 is theirs.
+_AGAINST = re.compile(
+    r"\b(?:rivals?|challengers?|opponents?|contenders?|runners?[-\s]up|losers?|losing|defeated|beaten|vanquished|trailing)\b"
+)
 
 
 _PREDICATE_WORDS = frozenset("a an the known famous popular best most sometimes often also usually called named considered located meant".split())
@@ -1404,7 +1414,11 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
         if led_by is None:
             return 1.0
         return 1.5 if set(text.terms(sentence.text[led_by.start : led_by.end])) & set(question.names) else 0.25
-    if not (question.names or question.possessors) or question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
+    if question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
+        return 1.0
+    if question.against and not (question.names or question.possessors):
+        return _the_other_ones(sentence, span)
+    if not (question.names or question.possessors):
         return 1.0
     if not _owners(question):
         return 1.0  # "how many votes were cast in the chamber that elected Takaichi?": not Takaichi's votes
@@ -1432,6 +1446,18 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
         return 1.5
     named_before = any(set(text.terms(sentence.text[s.start : s.end])) & set(question.names) for s in before)
     return 0.8 if named_before else 0.6
+
+
+def _the_other_ones(sentence: Sentence, span: Span) -> float:
+    """For "how many votes did the loser (her challenger) get?": a figure of the person a sentence names first (who
+    won: "Smith won 237 votes while Jones received 149") is not the answer; one of a person named after may be."""
+    people = sorted((s for s in sentence.spans if s.label == "PERSON"), key=lambda s: s.start)
+    before = [s for s in people if s.end <= span.start and span.start - s.end <= 120]
+    if len(people) < 2 or not before:
+        return 1.0
+    first = set(text.terms(sentence.text[people[0].start : people[0].end]))
+    owner = set(text.terms(sentence.text[before[-1].start : before[-1].end]))
+    return 0.6 if owner & first else 1.3
 
 
 _RELATIVE = re.compile(r"\s(?:that|which|who|whom|whose)\s", re.I)

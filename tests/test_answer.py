@@ -607,6 +607,30 @@ def test_a_figure_belongs_to_the_nearest_person_before_it():
     assert tied("How many votes were cast in the chamber that elected Takaichi?", "149") == 1.0
 
 
+@pytest.mark.parametrize(
+    "asked", ["How many votes did the loser get?", "How much support did her main challenger get?", "How many votes did the runner-up receive?"]
+)
+def test_whoever_lost_is_asked_for_the_figure_of_the_person_named_after_the_winner(asked: str):
+    from qa.answer import _agreement
+    from qa.types import Sentence
+
+    line = "Takaichi won in the Lower House, amassing 237 votes, while Yoshihiko Noda received 149 votes."
+    names = {"Takaichi": "PERSON", "Lower House": "PROPN", "Yoshihiko Noda": "PERSON", "237": "CARDINAL", "149": "CARDINAL"}
+    spans = tuple(sorted((Span(line.index(k), line.index(k) + len(k), v) for k, v in names.items()), key=lambda s: s.start))
+    sentence = Sentence(0, 0, 0, len(line), 1, line, spans)
+    figure = {v: next(s for s in spans if line[s.start : s.end] == v) for v in ("237", "149")}
+    question = analyze(asked)
+
+    assert question.against
+    assert _agreement(sentence, figure["149"], question) > 1.0 > _agreement(sentence, figure["237"], question)
+    # With one person named, no figure is anyone else's.
+    alone = "Yoshihiko Noda received 149 votes."
+    one = Sentence(0, 0, 0, len(alone), 1, alone, (Span(0, 14, "PERSON"), Span(24, 27, "CARDINAL")))
+    assert _agreement(one, one.spans[1], question) == 1.0
+    # The winner's own question is not read so.
+    assert not analyze("How many votes did the winner get?").against
+
+
 def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_the_article(tmp_path: Path):
     from qa.answer import _before_the_article
 
