@@ -738,10 +738,12 @@ class _Reader:
                 score *= _speaker_fit(sentence.text, start, end, q_terms)
             if head_match:
                 score *= 1.6
-            elif question.head and _names_another_kind(value, question):
-                score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber
+            elif question.head and _names_another_kind(_spelled_out(value, sentence.text, start), question):
+                score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber, the "(LDP)" a party
+            elif question.head in _OFFICES and span.label == "PERSON" and _holds_another_office(sentence.text, start, question.head):
+                score *= 0.3  # "which emperor": not "President Trump"
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
-                score *= 0.3  # "which city": not "France"
+                score *= 0.3  # "which city": not "France", nor "West Asia"
             if question.head == _REGION and span.label == "GPE":
                 score *= 0.5  # "which region": "West Asia" (a location), more likely than a country or a city
             if question.elsewhere and span.label in ("GPE", "LOC", "FAC") and _lies_in(value, question.elsewhere):
@@ -1199,8 +1201,8 @@ def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
 
 def _names_another_kind(value: str, question: Question) -> bool:
     """Whether a name ends in a noun of another kind than the one asked for ("Kyodo News" for "which party")."""
-    if question.kind != "organization" or not value.split():
-        return False
+    if question.kind != "organization" or not value.split() or question.head in _ANY_BODY:
+        return False  # "which body": a court, a party or a bank
     last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
     singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
     if _noun_kind(last) not in ("organization", "place") or question.head in (text.stem(last), text.stem(singular)):
@@ -1208,6 +1210,7 @@ def _names_another_kind(value: str, question: Question) -> bool:
     return not any(question.head in sort and text.stem(singular) in sort for sort in _SORTS)
 
 
+_ANY_BODY = frozenset(text.stem(w) for w in "body organization organisation institution entity".split())
 # Nouns that name the same sort of body: "which chamber" may be answered by "the Lower House".
 _SORTS = tuple(
     frozenset(text.stem(w) for w in words.split())
@@ -1221,6 +1224,54 @@ _SORTS = tuple(
         "organization organisation group body association union league federation",
     )
 )
+
+
+def _spelled_out(value: str, sentence: str, start: int) -> str:
+    """The name an acronym stands for where the sentence spells it out before it: "LDP" in "the Liberal Democratic
+    Party (LDP)" -> "Liberal Democratic Party"; any other value as it is."""
+    if not re.fullmatch(r"[A-Z][A-Z&.]{1,7}", value) or not sentence[:start].endswith("("):
+        return value
+    letters = value.replace(".", "").replace("&", "")
+    words = re.findall(r"[A-Z][\w’'-]*|of|and|for|the", sentence[: start - 1])
+    capitals = [i for i, w in enumerate(words) if w[0].isupper()][-len(letters) :]
+    if len(capitals) != len(letters) or "".join(words[i][0] for i in capitals) != letters:
+        return value
+    name = " ".join(words[capitals[0] :])
+    return name.split(" of ")[0]  # what it is: "Court" of "the Court of Justice of the European Union (CJEU)"
+
+
+def _holds_another_office(sentence: str, start: int, office: str) -> bool:
+    """Whether a sentence gives the person named at ``start`` an office other than the one asked for: "President
+    Trump" for "which emperor", but not "Prime Minister Takaichi" for "which premier"."""
+    words = re.findall(r"[A-Za-z]+", sentence[max(0, start - 40) : start])[-2:]
+    if not words:
+        return False
+    held = text.stem(words[-1].lower())
+    if held not in _OFFICES and len(words) == 2 and words[-1][0].isupper():
+        held = text.stem(words[0].lower())  # "President Donald Trump", the span "Trump"
+    return held in _OFFICES and held != office and not any(office in same and held in same for same in _SAME_OFFICES)
+
+
+# The offices a title names ("President Trump", "Emperor Naruhito"); an office of one group is that of its others.
+_SAME_OFFICES = tuple(
+    frozenset(text.stem(w) for w in words.split())
+    for words in (
+        "premier minister prime chancellor",
+        "president",
+        "emperor empress",
+        "king queen monarch",
+        "prince princess",
+        "governor",
+        "senator",
+        "mayor",
+        "general",
+        "pope",
+        "secretary",
+        "ambassador",
+        "judge justice",
+    )
+)
+_OFFICES = frozenset().union(*_SAME_OFFICES)
 
 
 def _before_a_title(sentence: str, end: int) -> bool:
@@ -1240,9 +1291,14 @@ def _place_name(value: str) -> str:
 
 
 def _larger_than_a_town(value: str) -> bool:
-    """Whether a place is a country, a US state or a continent ("France", "the U.S.", "Ohio", "Asia")."""
+    """Whether a place is a country, a US state or a continent, or a part of one ("France", "the U.S.", "Ohio",
+    "West Asia", "Southern California")."""
     name = _place_name(value)
-    return name.replace(".", "").lower() in _regions() or name.lower() in _regions()
+    part = _COMPASS.sub("", name)
+    return any(n.replace(".", "").lower() in _regions() or n.lower() in _regions() for n in {name, part})
+
+
+_COMPASS = re.compile(r"^(?:(?:north|south)-?(?:east|west)|north|south|east|west|central|mid)(?:ern)?[\s-]+", re.I)
 
 
 def _lies_in(value: str, places: tuple[str, ...]) -> bool:

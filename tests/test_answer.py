@@ -721,6 +721,39 @@ def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_f
     assert not _names_another_kind("the Lower House", chamber) and _names_another_kind("the Liberal Democratic Party", chamber)
 
 
+def test_an_acronym_is_of_the_kind_of_the_name_it_stands_for(tmp_path: Path):
+    from qa.answer import _spelled_out
+
+    line = "Votes in the Lower House went to the Liberal Democratic Party (LDP), which won a majority."
+    assert _spelled_out("LDP", line, line.index("LDP")) == "Liberal Democratic Party"
+    assert _spelled_out("LDP", "The LDP won.", 4) == "LDP"  # not spelled out here
+    assert _spelled_out("NHK", "the broadcaster (NHK)", 17) == "NHK"  # letters that do not spell it
+    loaded = _labelled_index(tmp_path, "Vote", line, {"the Lower House": "ORG", "Liberal Democratic Party": "ORG", "LDP": "ORG"})
+    assert _short_answer(loaded, "In which chamber did it win a majority?") == "the Lower House"  # a party is no chamber
+
+
+@pytest.mark.parametrize(
+    "office, named, other",
+    [
+        ("Which emperor did the president meet?", "Naruhito", "Trump"),
+        ("Which president did the emperor meet?", "Trump", "Naruhito"),
+        ("Which premier met the emperor?", "Takaichi", "Naruhito"),  # a prime minister is a premier
+    ],
+)
+def test_an_office_asked_for_is_not_answered_by_someone_the_sentence_gives_another(office: str, named: str, other: str):
+    from qa.answer import _holds_another_office
+
+    line = "Prime Minister Sanae Takaichi said that US President Donald Trump would meet Emperor Naruhito in Tokyo."
+    head = analyze(office).head
+    assert _holds_another_office(line, line.index(other), head) and not _holds_another_office(line, line.index(named), head)
+
+
+def test_which_emperor_is_not_answered_by_the_president_the_sentence_says_it_of(tmp_path: Path):
+    line = "Emperor Naruhito received the guests; President Donald Trump reigned over the state banquet that followed."
+    loaded = _labelled_index(tmp_path, "Banquet", line, {"Naruhito": "PERSON", "Donald Trump": "PERSON"})
+    assert _short_answer(loaded, "Which emperor reigned?") == "Naruhito"
+
+
 def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_bot: Bot):
     from qa.answer import Tuning
 
@@ -880,7 +913,8 @@ def test_which_city_is_not_answered_with_a_country_a_state_or_a_continent(tmp_pa
     from qa.answer import _larger_than_a_town
 
     assert all(_larger_than_a_town(v) for v in ("Japan", "the U.S.", "the United States", "USA", "Ohio", "Asia"))
-    assert not any(_larger_than_a_town(v) for v in ("Osaka", "Kuala Lumpur", "Tokyo", "Paris"))
+    assert all(_larger_than_a_town(v) for v in ("West Asia", "Southeast Asia", "Southern California", "North-East India"))
+    assert not any(_larger_than_a_town(v) for v in ("Osaka", "Kuala Lumpur", "Tokyo", "Paris", "East London", "Westminster"))
     line = "The summit talks were held in Japan, in the port of Osaka, over two days."
     loaded = _labelled_index(tmp_path, "Summit", line, {"Japan": "GPE", "Osaka": "GPE"})
     assert _short_answer(loaded, "In which city were the summit talks held?") == "Osaka"
