@@ -719,6 +719,8 @@ def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_f
     assert not _names_another_kind("Kyodo News", analyze("Which news agency reported the vote?"))
     chamber = analyze("In which chamber was she elected?")  # a house is a chamber; a party is not
     assert not _names_another_kind("the Lower House", chamber) and _names_another_kind("the Liberal Democratic Party", chamber)
+    body = analyze("With which body must a pharmacist register?")  # any body: a council, a court, a party
+    assert not any(_names_another_kind(v, body) for v in ("the General Pharmaceutical Council", "the Court", "Kyodo News"))
 
 
 def test_an_acronym_is_of_the_kind_of_the_name_it_stands_for(tmp_path: Path):
