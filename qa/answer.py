@@ -1210,19 +1210,21 @@ def _names_another_kind(value: str, question: Question) -> bool:
     return not any(question.head in sort and text.stem(singular) in sort for sort in _SORTS)
 
 
+def _stem_groups(*groups: str) -> tuple[frozenset[str], ...]:
+    """Groups of words that stand for one another, as stems: ("chamber house", "party bloc")."""
+    return tuple(frozenset(text.stem(w) for w in words.split()) for words in groups)
+
+
 _ANY_BODY = frozenset(text.stem(w) for w in "body organization organisation institution entity".split())
 # Nouns that name the same sort of body: "which chamber" may be answered by "the Lower House".
-_SORTS = tuple(
-    frozenset(text.stem(w) for w in words.split())
-    for words in (
-        "chamber house legislature parliament assembly senate congress diet council",
-        "company firm corporation business enterprise",
-        "agency news outlet newspaper paper publication broadcaster network channel",
-        "party bloc coalition alliance",
-        "army navy force military",
-        "university college school institute institution academy",
-        "organization organisation group body association union league federation",
-    )
+_SORTS = _stem_groups(
+    "chamber house legislature parliament assembly senate congress diet council",
+    "company firm corporation business enterprise",
+    "agency news outlet newspaper paper publication broadcaster network channel",
+    "party bloc coalition alliance",
+    "army navy force military",
+    "university college school institute institution academy",
+    "organization organisation group body association union league federation",
 )
 
 
@@ -1253,23 +1255,20 @@ def _holds_another_office(sentence: str, start: int, office: str) -> bool:
 
 
 # The offices a title names ("President Trump", "Emperor Naruhito"); an office of one group is that of its others.
-_SAME_OFFICES = tuple(
-    frozenset(text.stem(w) for w in words.split())
-    for words in (
-        "premier minister prime chancellor",
-        "president",
-        "emperor empress",
-        "king queen monarch",
-        "prince princess",
-        "governor",
-        "senator",
-        "mayor",
-        "general",
-        "pope",
-        "secretary",
-        "ambassador",
-        "judge justice",
-    )
+_SAME_OFFICES = _stem_groups(
+    "premier minister prime chancellor",
+    "president",
+    "emperor empress",
+    "king queen monarch",
+    "prince princess",
+    "governor",
+    "senator",
+    "mayor",
+    "general",
+    "pope",
+    "secretary",
+    "ambassador",
+    "judge justice",
 )
 _OFFICES = frozenset().union(*_SAME_OFFICES)
 
