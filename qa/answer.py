@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa import text
+from qa.nlp import referent
 from qa.types import Answer, Evidence, Sentence, Source, Span
 
 if TYPE_CHECKING:
@@ -478,7 +479,10 @@ def _one_weight_a_name(idf: dict[str, float], question: str) -> dict[str, float]
 
 
 def _sentence_terms(index: Index, row: int) -> frozenset[str]:
-    return _words_of(index.sentences[row].text)[0]
+    """A sentence's terms, with the name of the person it speaks of when it opens with "He" or "She"."""
+    own = _words_of(index.sentences[row].text)[0]
+    name = referent(index.sentences, row)
+    return own | _words_of(name)[0] if name else own
 
 
 @lru_cache(maxsize=4096)

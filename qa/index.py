@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from qa.embed import Embedder
 
 FORMAT = "qa-index"
-VERSION = 6  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept; 4: irregular verbs; 5: British spellings as American; 6: contractions of function words left out
+VERSION = 7  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept; 4: irregular verbs; 5: British spellings as American; 6: contractions of function words left out; 7: a sentence that opens with "He" or "She" matched with the person it speaks of
 CURRENT = "CURRENT"
 QUERY_MODEL = "query-model"
 _HASHED_LIMIT = 32 * 1024 * 1024  # larger files are checked by size; their loaders reject damage
@@ -519,7 +519,7 @@ def _write(
 
     from qa import __version__, embed, text
     from qa import dense as dense_index
-    from qa.nlp import consistent_labels
+    from qa.nlp import consistent_labels, referent
 
     def stage(name: str) -> Callable[[int, int], None] | None:
         return (lambda done, total: progress(name, done, total)) if progress else None
@@ -590,9 +590,11 @@ def _write(
     del dense, vectors  # about 3 GB at 1M sentences, no longer needed for the lexical index
 
     lexical = bm25s.BM25()
-    # A sentence is matched with its article's title as well: the title says what "she" or "the visit" is about.
+    # A sentence is matched with its article's title as well: the title says what "she" or "the visit" is about;
+    # and one that opens with "He" or "She" with the name of the person it speaks of.
     title_terms = [text.terms(a.title) for a in articles]
-    lexical.index([text.terms(s.text) + title_terms[s.article] or [""] for s in sentences], show_progress=False)
+    referents = [referent(sentences, row) for row in range(len(sentences))]
+    lexical.index([text.terms(s.text) + title_terms[s.article] + (text.terms(r) if r else []) or [""] for s, r in zip(sentences, referents, strict=True)], show_progress=False)
     lexical.save(str(folder / "lexical"), show_progress=False)
 
     with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:

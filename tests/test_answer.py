@@ -1277,3 +1277,24 @@ def test_a_name_completed_by_its_of_needs_a_name_on_both_sides():
     assert line[: _named_of(sentence, spans[0], 6)] == "Albert of Mainz"
     assert _named_of(sentence, spans[2], 22) == 22  # a span of blanks names nothing
     assert _named_of(sentence, spans[4], 43) == 43  # "the king" is no name
+
+
+def test_the_person_a_sentence_opening_with_she_speaks_of_counts_as_named_there(tmp_path: Path):
+    """"She lives in Lisbon" after "Maria Lopez is ..." holds every word of "where does Maria Lopez live?": nothing
+    the question narrows by is missing from it."""
+    from helpers import number_spans
+
+    from qa.answer import _constraint, _coverage, _idf, _sentence_terms
+
+    def name_spans(texts, progress=None):
+        found = number_spans(texts)
+        return [row + tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for row, t in zip(found, texts, strict=True)]
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Staff\n\nMaria Lopez is the chief economist. She lives in Lisbon.\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=name_spans)
+    loaded = index_mod.load(tmp_path / "index")
+    question = analyze("Where does Maria Lopez live?")
+    row = next(i for i, s in enumerate(loaded.sentences) if s.text == "She lives in Lisbon.")
+    idf = _idf(loaded, question.terms)
+    assert _coverage(loaded, row, question.terms, idf) == 1.0
+    assert _constraint(question.terms, _sentence_terms(loaded, row), idf) == 1.0

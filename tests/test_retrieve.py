@@ -194,3 +194,51 @@ def test_the_article_title_counts_for_lexical_matching(tmp_path: Path):
     assert text_of(loaded, hits[0]) == "The eruption began on Friday."
     assert path_of(loaded, hits[0]) == "a.txt"
     assert hits[0].score > hits[1].score
+
+
+def name_spans(texts, progress=None):
+    """A find_spans that labels every pair of capitalised words a PERSON."""
+    import re
+
+    from qa.types import Span
+
+    return [tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for t in texts]
+
+
+def test_a_sentence_that_opens_with_a_pronoun_is_matched_with_the_person_it_speaks_of(tmp_path: Path):
+    """"She lives in Lisbon" after "Maria Lopez is ..." matches a question that names Maria Lopez; the same sentence
+    after another person does not."""
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "a.txt": "Staff\n\nAna Silva joined the paper in May. She lives in Porto.\n",
+            "b.txt": "Staff\n\nMaria Lopez is the chief economist. She lives in Lisbon.\n",
+        },
+    )
+    fake_build(corpus, tmp_path / "index", find_spans=name_spans)
+    loaded = index_mod.load(tmp_path / "index")
+    hits = ask(loaded, "where does Maria Lopez live", HashEmbedder(), k=4, weights=Weights(dense=0, lexical=1, context=0))
+    lives = [h for h in hits if text_of(loaded, h).startswith("She lives")]
+    assert [path_of(loaded, h) for h in lives] == ["b.txt", "a.txt"]
+    assert lives[0].lexical > lives[1].lexical
+
+
+def test_the_referent_is_the_first_person_named_nearest_before_in_the_same_article():
+    from qa.nlp import referent
+    from qa.types import Sentence
+
+    texts = [
+        (0, "Maria Lopez met Ana Silva."),
+        (0, "The meeting was short."),
+        (0, "She left at noon."),
+        (0, "“He said no,” a clerk added."),
+        (1, "She arrived later."),
+        (1, "Shelters opened."),
+    ]
+    sentences = [Sentence(a, 0, 0, len(t), 1, t, name_spans([t])[0]) for a, t in texts]
+    assert referent(sentences, 2) == "Maria Lopez"
+    assert referent(sentences, 3) == "Maria Lopez"  # an opening quote does not hide the pronoun
+    assert referent(sentences, 2, reach=1) is None  # too far back
+    assert referent(sentences, 4) is None  # nobody named before it in its article
+    assert referent(sentences, 5) is None  # "Shelters" is no pronoun
+    assert referent(sentences, 0) is None
