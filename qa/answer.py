@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa import text
-from qa.nlp import referent
+from qa.nlp import opening_pronoun, referent, referent_at
 from qa.types import Answer, Evidence, Sentence, Source, Span
 
 if TYPE_CHECKING:
@@ -337,6 +337,7 @@ class _Candidate:
     support: float = 0.0  # the best single proximity: how closely one sentence ties it to the question
     tied: float = 0.0  # the best agreement with whom the question names (see _agreement)
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # sentence row -> span
+    naming: dict[int, int] = field(default_factory=dict)  # row of a "He" that is the answer -> row of the name it stands for
 
 
 @dataclass
@@ -366,6 +367,7 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
         # The evidence that holds the answer comes first, unless the reranker rates it much lower.
         holding = [g for g in groups if any(r in candidate.spans for r in g.rows) and g.score >= t.hold_ratio * best.score]
         groups = holding + [g for g in groups if g not in holding]
+        groups = _with_the_names(groups, candidate)
     # The sentence that holds the answer (or, without a short answer, the best one): the words that narrow
     # the question ("upper" house, "Ishiba", "Malaysia") must stand there, not just somewhere in the passage.
     row = next((r for r in groups[0].rows if candidate is not None and r in candidate.spans), groups[0].rows[0])
@@ -398,6 +400,20 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
             groups = holding + [g for g in groups if g not in holding]
             candidate = described
     return Assessment(groups, candidate, signals)
+
+
+def _with_the_names(groups: list[_Group], candidate: _Candidate) -> list[_Group]:
+    """The evidence with the sentence that names the answer right after the first one that holds it as "He" or "She"
+    ("Austin Collins is our correspondent." after "He covers the markets."), so that the answer is cited where it is said."""
+    first = next((g for g in groups if candidate.naming.keys() & set(g.rows)), None)
+    if first is None:
+        return groups
+    naming = candidate.naming[next(r for r in first.rows if r in candidate.naming)]
+    shown = next((g for g in groups if naming in g.rows), None) or _Group([naming], first.score, first.cosine)
+    shown = _Group([naming] + [r for r in shown.rows if r != naming], first.score, shown.cosine, shown.lexical)
+    rest = [g for g in groups if naming not in g.rows]
+    at = rest.index(first) + 1
+    return rest[:at] + [shown] + rest[at:]
 
 
 def confidence(signals: dict[str, float], tuning: Tuning | None = None) -> float:
@@ -637,6 +653,7 @@ class _Reading:
     span: tuple[int, int]  # where the value stands in its sentence
     referred: bool = False  # the question calls it by its title ("the president" for "President Smith")
     named: bool = False  # named by the noun the question asks for, and says which one ("Saxon Garden" for "which garden")
+    named_in: tuple[int, tuple[int, int]] | None = None  # for a "He" or "She": the row and span of the name it stands for
 
 
 class _Reader:
@@ -767,7 +784,25 @@ class _Reader:
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
             named = head_match and question.head is not None and _named_as_asked(value, question.head)
             out.append(_Reading(_answer_key(value, question.kind), value, score * agreement, proximity, agreement, where, titled < 1.0, named))
+        if question.kind == "person" and question.subject:
+            out.extend(self._whom_he_is(row, near))
         return out
+
+    def _whom_he_is(self, row: int, near: _Nearness) -> list[_Reading]:
+        """"Who covers the markets?" of "He covers the markets.": the person the "He" stands for, named by a sentence
+        before it; the answer is read at the pronoun and cited to the sentence that names them as well."""
+        sentence = self.index.sentences[row]
+        pronoun = opening_pronoun(sentence.text)
+        found = referent_at(self.index.sentences, row) if pronoun is not None else None
+        if pronoun is None or found is None:
+            return []
+        before, span = found
+        name = self.index.sentences[before].text[span.start : span.end]
+        if set(text.terms(name)) & self.q_terms:
+            return []  # someone the question names ("who tipped Peyton's pass?"), not its answer
+        proximity = near.of(*pronoun)
+        score = self.priors["PERSON"] * (0.15 + proximity)
+        return [_Reading(_answer_key(name, "person"), name, score, proximity, 1.0, pronoun, named_in=(before, (span.start, span.end)))]
 
 
 _FUTURE = re.compile(r"\b(?:will|shall|going\s+to|(?:is|are)\s+(?:scheduled|expected|set|due|planned)\s+to)\b", re.I)
@@ -905,6 +940,8 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         weight = max(group.score, 1e-6) / max(top, 1e-6) * (1.0 / (1 + 0.15 * rank)) * (top_bonus if rank == 0 else 1.0)
         for row in group.rows:
             for reading in reader.read(row):
+                if reading.named_in is not None and rank > 0:
+                    continue  # whom a "He" stands for is a guess: taken from the best evidence alone
                 # Named as asked: the answer itself, and no reason to rank its sentence higher than any other's.
                 score = weight * reading.score * (_NAMED_AS_ASKED if reading.named else 1.0)
                 cand = candidates.setdefault(reading.key, _Candidate(reading.value))
@@ -912,6 +949,9 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
                 cand.support = max(cand.support, reading.proximity)
                 cand.tied = max(cand.tied, reading.agreement)
                 cand.spans.setdefault(row, reading.span)
+                if reading.named_in is not None:
+                    cand.spans.setdefault(*reading.named_in)
+                    cand.naming.setdefault(row, reading.named_in[0])
                 if _prefer(reading.value, cand.text):
                     cand.text = reading.value
     if not candidates:

@@ -375,13 +375,23 @@ def doc_spans(doc: Any) -> tuple[Span, ...]:
     return tuple(Span(s, e, label) for (s, e), label in sorted(spans.items()))
 
 
-_OPENING_PRONOUN = re.compile(r"[\"“‘'(]*(?:He|She|His|Her)\b")
+# "He", "She", "His" or "Her" opening a sentence, or after a short opening phrase ("Furthermore, she", "In 2019, he").
+_OPENING_PRONOUN = re.compile(r"[\"“‘'(]*(?:(He|She|His|Her)|(?:[\w’'-]+\s+){0,3}[\w’'-]+,\s+(he|she|his|her))\b")
 
 
 def referent(sentences: Sequence[Sentence], row: int, reach: int = 3) -> str | None:
-    """The person a sentence that opens with "He", "She", "His" or "Her" speaks of: the first person named by the
-    nearest sentence before it, in the same article and at most ``reach`` sentences back ("Austin Collins is our
-    correspondent. He is based in Dubai." -> "Austin Collins"). None for any other sentence."""
+    """The person a sentence that opens with "He", "She", "His" or "Her" (past a short opening phrase) speaks of: the
+    first person named by the nearest sentence before it, in the same article and at most ``reach`` sentences back
+    ("Austin Collins is our correspondent. He is based in Dubai." -> "Austin Collins"). None for any other sentence."""
+    found = referent_at(sentences, row, reach)
+    if found is None:
+        return None
+    before, span = found
+    return sentences[before].text[span.start : span.end]
+
+
+def referent_at(sentences: Sequence[Sentence], row: int, reach: int = 3) -> tuple[int, Span] | None:
+    """Where ``referent`` finds the person: the row of the sentence that names them, and the name's span there."""
     sentence = sentences[row]
     if not _OPENING_PRONOUN.match(sentence.text):
         return None
@@ -391,5 +401,14 @@ def referent(sentences: Sequence[Sentence], row: int, reach: int = 3) -> str | N
             return None
         for span in before.spans:
             if span.label == "PERSON":
-                return before.text[span.start : span.end]
+                return j, span
     return None
+
+
+def opening_pronoun(sentence: str) -> tuple[int, int] | None:
+    """Where a sentence's opening "He" or "She" stands (not "His" or "Her": they do not say who does what)."""
+    match = _OPENING_PRONOUN.match(sentence)
+    at = 1 if match is not None and match.group(1) else 2
+    if match is None or match.group(at).lower() not in ("he", "she"):
+        return None
+    return match.start(at), match.end(at)

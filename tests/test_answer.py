@@ -1298,3 +1298,30 @@ def test_the_person_a_sentence_opening_with_she_speaks_of_counts_as_named_there(
     idf = _idf(loaded, question.terms)
     assert _coverage(loaded, row, question.terms, idf) == 1.0
     assert _constraint(question.terms, _sentence_terms(loaded, row), idf) == 1.0
+
+
+def test_who_does_what_a_he_or_she_does_is_the_person_named_before_cited_where_named(tmp_path: Path):
+    """"Who covers the bond market?" of "She covers the bond market." after "Maria Lopez is ...": Maria Lopez, shown at the
+    "She" and cited to the sentence that names her; a question that names her is not answered with her."""
+    from helpers import number_spans
+
+    from qa.retrieve import search
+
+    def name_spans(texts, progress=None):
+        found = number_spans(texts)
+        return [row + tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for row, t in zip(found, texts, strict=True)]
+
+    body = "Maria Lopez is the chief economist of the bank. Furthermore, she covers the bond market for the weekly letter.\n\nRates rose in May."
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Staff\n\n{body}\n"})
+    fake_build(corpus, tmp_path / "index", find_spans=name_spans)
+    loaded = index_mod.load(tmp_path / "index")
+    asked = "Who covers the bond market?"
+    reply = answer(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
+    assert reply.answer == "Maria Lopez"
+    first, second = reply.evidence[:2]
+    assert first.text.startswith("Furthermore, she covers") and first.answer_span is not None
+    assert first.text[first.answer_span[0] : first.answer_span[1]] == "she"
+    assert second.text.startswith("Maria Lopez is") and second.answer_span == (0, len("Maria Lopez"))
+    asked = "Who covers the bond market with Maria Lopez?"
+    reply = answer(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
+    assert reply.answer != "Maria Lopez"

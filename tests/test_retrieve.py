@@ -234,6 +234,8 @@ def test_the_referent_is_the_first_person_named_nearest_before_in_the_same_artic
         (0, "“He said no,” a clerk added."),
         (1, "She arrived later."),
         (1, "Shelters opened."),
+        (1, "Ana Silva came too."),
+        (1, "In the end, she stayed."),
     ]
     sentences = [Sentence(a, 0, 0, len(t), 1, t, name_spans([t])[0]) for a, t in texts]
     assert referent(sentences, 2) == "Maria Lopez"
@@ -242,3 +244,15 @@ def test_the_referent_is_the_first_person_named_nearest_before_in_the_same_artic
     assert referent(sentences, 4) is None  # nobody named before it in its article
     assert referent(sentences, 5) is None  # "Shelters" is no pronoun
     assert referent(sentences, 0) is None
+    assert referent(sentences, 7) == "Ana Silva"  # past a short opening phrase
+
+
+def test_an_opening_he_or_she_is_found_where_it_stands():
+    from qa.nlp import opening_pronoun
+
+    assert opening_pronoun("He said no.") == (0, 2)
+    assert opening_pronoun("“She won,” they said.") == (1, 4)
+    assert opening_pronoun("In 2019, he left.") == (9, 11)
+    assert opening_pronoun("His view won.") is None  # whose, not who
+    assert opening_pronoun("Takaichi, who won on October 4, became premier.") is None
+    assert opening_pronoun("Shelters opened.") is None
