@@ -64,6 +64,12 @@ def number_spans(texts, progress=None):
     return [tuple(Span(m.start(), m.end(), "CARDINAL") for m in re.finditer(r"\d+(?:[.,]\d+)*", t)) for t in texts]
 
 
+def name_spans(texts, progress=None):
+    """number_spans, and every pair of capitalised words ("Maria Lopez") a PERSON."""
+    people = [tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for t in texts]
+    return [tuple(sorted(n + p, key=lambda s: (s.start, s.end))) for n, p in zip(number_spans(texts), people, strict=True)]
+
+
 def fake_build(corpus: Path, root: Path, embedder=None, find_spans=number_spans, **kwargs):
     """qa.index.build with the fake embedder and spans, and no ONNX export."""
     return index_mod.build(corpus, root, embedder=embedder or HashEmbedder(), find_spans=find_spans, export_query_model=False, **kwargs)

@@ -9,7 +9,7 @@ from pathlib import Path
 import hypothesis
 import numpy as np
 import pytest
-from helpers import HashEmbedder, fake_build, read_raw, write_corpus
+from helpers import HashEmbedder, fake_build, name_spans, read_raw, write_corpus
 from hypothesis import strategies as st
 
 from qa import index as index_mod
@@ -1282,13 +1282,7 @@ def test_a_name_completed_by_its_of_needs_a_name_on_both_sides():
 def test_the_person_a_sentence_opening_with_she_speaks_of_counts_as_named_there(tmp_path: Path):
     """"She lives in Lisbon" after "Maria Lopez is ..." holds every word of "where does Maria Lopez live?": nothing
     the question narrows by is missing from it."""
-    from helpers import number_spans
-
     from qa.answer import _constraint, _coverage, _idf, _sentence_terms
-
-    def name_spans(texts, progress=None):
-        found = number_spans(texts)
-        return [row + tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for row, t in zip(found, texts, strict=True)]
 
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Staff\n\nMaria Lopez is the chief economist. She lives in Lisbon.\n"})
     fake_build(corpus, tmp_path / "index", find_spans=name_spans)
@@ -1303,13 +1297,7 @@ def test_the_person_a_sentence_opening_with_she_speaks_of_counts_as_named_there(
 def test_who_does_what_a_he_or_she_does_is_the_person_named_before_cited_where_named(tmp_path: Path):
     """"Who covers the bond market?" of "She covers the bond market." after "Maria Lopez is ...": Maria Lopez, shown at the
     "She" and cited to the sentence that names her; a question that names her is not answered with her."""
-    from helpers import number_spans
-
     from qa.retrieve import search
-
-    def name_spans(texts, progress=None):
-        found = number_spans(texts)
-        return [row + tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for row, t in zip(found, texts, strict=True)]
 
     body = "Maria Lopez is the chief economist of the bank. Furthermore, she covers the bond market for the weekly letter.\n\nRates rose in May."
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": f"Staff\n\n{body}\n"})

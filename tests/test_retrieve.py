@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ConstantEmbedder, HashEmbedder, fake_build, write_corpus
+from helpers import ConstantEmbedder, HashEmbedder, fake_build, name_spans, write_corpus
 
 from qa import index as index_mod
 from qa.retrieve import Weights, search
@@ -194,15 +194,6 @@ def test_the_article_title_counts_for_lexical_matching(tmp_path: Path):
     assert text_of(loaded, hits[0]) == "The eruption began on Friday."
     assert path_of(loaded, hits[0]) == "a.txt"
     assert hits[0].score > hits[1].score
-
-
-def name_spans(texts, progress=None):
-    """A find_spans that labels every pair of capitalised words a PERSON."""
-    import re
-
-    from qa.types import Span
-
-    return [tuple(Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", t)) for t in texts]
 
 
 def test_a_sentence_that_opens_with_a_pronoun_is_matched_with_the_person_it_speaks_of(tmp_path: Path):
