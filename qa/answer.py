@@ -714,6 +714,8 @@ class _Reader:
                 end = _named_of(sentence, span, end)
                 if span.label in _LISTED:
                     end = _extend_list(sentence, span, end)
+                if question.kind == "place" and span.label in _SITES:
+                    end = _with_its_town(sentence, end, q_terms)
             value = sentence.text[start:end].strip(" ,;:\"'“”‘’()" + ".!?" * (span.label in _WORDS))
             if value.count("(") > value.count(")"):
                 value = _closed(sentence.text, start, value)  # "Article 101(1)", not "Article 101(1"
@@ -1118,6 +1120,29 @@ def _named_of(sentence: Sentence, span: Span, end: int, limit: int = 40) -> int:
     if match is None or not sentence.text[match.end() : match.end() + 1].isupper():
         return end
     return _extend_of(sentence, end, limit, _NAMES_OF)
+
+
+_SITES = frozenset(("FAC", "ORG", "LOC", "PROPN"))
+_TOWN_LABELS = frozenset(("GPE", "LOC", "ORG", "FAC", "PROPN"))
+_IN = re.compile(r",?\s+in\s+(?:the\s+)?")
+
+
+def _with_its_town(sentence: Sentence, end: int, q_terms: AbstractSet[str], limit: int = 30) -> int:
+    """A building or site with the place it stands in, where the sentence says so ("Castle Church in Wittenberg"), unless
+    the question names that place ("where in Warsaw ...?") or it is no place ("in May")."""
+    match = _IN.match(sentence.text, end)
+    if match is None or not sentence.text[match.end() : match.end() + 1].isupper():
+        return end
+    dated = [(s.start, s.end) for s in sentence.spans if s.label in ("DATE", "TIME")]
+    # The tagger often calls a town a body ("Wittenberg" ORG): any name will do where "in" puts it.
+    towns = [
+        s.end
+        for s in sentence.spans
+        if s.start == match.end() and s.label in _TOWN_LABELS and s.end - s.start <= limit
+        and not any(a < s.end and s.start < b for a, b in dated)
+        and not set(text.terms(sentence.text[s.start : s.end])) <= q_terms
+    ]
+    return max(towns, default=end)
 
 
 _AND = re.compile(r"(?:,\s+|\s+)(?:and|or)\s+|,\s+")

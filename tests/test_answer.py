@@ -968,6 +968,12 @@ def test_a_proper_noun_phrase_that_holds_a_person_answers_no_where(tmp_path: Pat
     assert _short_answer(loaded, "Who held talks with the governor?") == "Ana Ruiz"
 
 
+def test_where_a_building_stands_is_answered_with_its_town_too(tmp_path: Path):
+    line = "The bishop was buried in the Castle Church in Wittenberg, beneath the pulpit, near Berlin."
+    loaded = _labelled_index(tmp_path, "Bishop", line, {"Castle Church": "FAC", "Wittenberg": "ORG", "Berlin": "GPE"})
+    assert _short_answer(loaded, "Where was the bishop buried?") == "Castle Church in Wittenberg"
+
+
 def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
     line = "The talks were warm, the US President told reporters after the meeting in Geneva."
     loaded = _labelled_index(tmp_path, "Talks", line, {"US": "GPE", "Geneva": "GPE"})
