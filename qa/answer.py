@@ -712,6 +712,8 @@ class _Reader:
                 end = _extend_of(sentence, end)
             else:
                 end = _named_of(sentence, span, end)
+                if span.label == "PERSON":
+                    end = _with_epithet(sentence.text, end)
                 if span.label in _LISTED:
                     end = _extend_list(sentence, span, end)
                 if question.kind == "place" and span.label in _SITES:
@@ -1143,6 +1145,16 @@ def _with_its_town(sentence: Sentence, end: int, q_terms: AbstractSet[str], limi
         and not set(text.terms(sentence.text[s.start : s.end])) <= q_terms
     ]
     return max(towns, default=end)
+
+
+# A ruler's or a saint's epithet: "William the Lion", "Suleiman the Magnificent", "Richard the Lion-Heart".
+_EPITHET = re.compile(r"\s+the\s+[A-Z][\w-]*(?=[,.;:)’']|$|\s+(?![A-Z]))")  # not "gave Smith the Nobel Prize"
+
+
+def _with_epithet(sentence: str, end: int) -> int:
+    """A name with the epithet that follows it, where a capital says it is one ("the Bold", not "the king")."""
+    match = _EPITHET.match(sentence, end)
+    return match.end() if match is not None else end
 
 
 _AND = re.compile(r"(?:,\s+|\s+)(?:and|or)\s+|,\s+")

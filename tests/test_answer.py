@@ -974,6 +974,13 @@ def test_where_a_building_stands_is_answered_with_its_town_too(tmp_path: Path):
     assert _short_answer(loaded, "Where was the bishop buried?") == "Castle Church in Wittenberg"
 
 
+def test_a_name_is_answered_with_its_epithet(tmp_path: Path):
+    line = "The castle was taken by William the Lion, and the king gave Robert Bruce the Royal Charter."
+    loaded = _labelled_index(tmp_path, "Castle", line, {"William": "PERSON", "Robert Bruce": "PERSON"})
+    assert _short_answer(loaded, "Who took the castle?") == "William the Lion"
+    assert _short_answer(loaded, "Who was given a charter by the king?") == "Robert Bruce"  # "the Royal Charter" is no epithet
+
+
 def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
     line = "The talks were warm, the US President told reporters after the meeting in Geneva."
     loaded = _labelled_index(tmp_path, "Talks", line, {"US": "GPE", "Geneva": "GPE"})
