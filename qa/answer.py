@@ -702,7 +702,7 @@ class _Reader:
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
         spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
         source = _source(sentence.text) if self.sourcing else None  # whom the sentence cites, once for all its spans
-        for span in _typed_spans(spans, priors):
+        for span in _typed_spans(spans, priors, sentence.text):
             if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
                 continue
             start, end = _extend_unit(sentence.text, span, question)
@@ -1472,10 +1472,14 @@ def _as_asked(term: str, question_words: list[str]) -> str:
     return term
 
 
-def _typed_spans(spans: tuple[Span, ...], priors: dict[str, float]) -> list[Span]:
-    """Spans whose label the question accepts; for one stretch of text, the best-labelled one."""
+_CUT_SHORT = re.compile(r"\s(?:of|the|and|or|for|in|on|at|to|a|an|de|von|van)$")
+
+
+def _typed_spans(spans: tuple[Span, ...], priors: dict[str, float], sentence: str = "") -> list[Span]:
+    """Spans whose label the question accepts; for one stretch of text, the best-labelled one, and of two so labelled
+    the longer ("William of Orange", not the "William" the tagger also found) unless it ends in a small word ("Group of")."""
     kept = [s for s in spans if s.label in priors]
-    kept.sort(key=lambda s: (-priors[s.label], s.start))
+    kept.sort(key=lambda s: (-priors[s.label], s.start, -s.end if not _CUT_SHORT.search(sentence[s.start : s.end]) else 0))
     out: list[Span] = []
     for span in kept:
         if any(span.start < o.end and o.start < span.end and priors[o.label] >= priors[span.label] for o in out):

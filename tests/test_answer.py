@@ -981,6 +981,22 @@ def test_a_name_is_answered_with_its_epithet(tmp_path: Path):
     assert _short_answer(loaded, "Who was given a charter by the king?") == "Robert Bruce"  # "the Royal Charter" is no epithet
 
 
+def test_of_two_names_the_tagger_found_at_one_place_the_longer_answers(tmp_path: Path):
+    line = "The regiments fought for William of Orange in the war in Ireland."
+    loaded = _labelled_index(tmp_path, "War", line, {"William": "PERSON", "William of Orange": "PERSON", "Ireland": "GPE"})
+    assert _short_answer(loaded, "For whom did the regiments fight?") == "William of Orange"
+
+
+def test_a_longer_span_cut_at_a_small_word_is_not_preferred():
+    from qa.answer import _typed_spans
+
+    sentence = "He went to the Group of 20 summit."
+    spans = (Span(15, 20, "ORG"), Span(15, 23, "ORG"))  # "Group", "Group of"
+    assert [(s.start, s.end) for s in _typed_spans(spans, {"ORG": 1.0}, sentence)] == [(15, 20)]
+    spans = (Span(15, 20, "ORG"), Span(15, 26, "ORG"))  # "Group", "Group of 20"
+    assert [(s.start, s.end) for s in _typed_spans(spans, {"ORG": 1.0}, sentence)] == [(15, 26)]
+
+
 def test_a_place_before_a_title_says_whose_title_not_where(tmp_path: Path):
     line = "The talks were warm, the US President told reporters after the meeting in Geneva."
     loaded = _labelled_index(tmp_path, "Talks", line, {"US": "GPE", "Geneva": "GPE"})
