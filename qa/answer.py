@@ -1281,7 +1281,11 @@ def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
 
 
 def _names_another_kind(value: str, question: Question) -> bool:
-    """Whether a name ends in a noun of another kind than the one asked for ("Kyodo News" for "which party")."""
+    """Whether a name ends in a noun of another kind than the one asked for ("Kyodo News" for "which party", the
+    "Japan-US Alliance" for "which city")."""
+    if question.kind == "place" and value.split():
+        last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
+        return _noun_kind(last) in ("person", "event") or text.stem(last) in _NOT_SITES
     if question.kind != "organization" or not value.split() or question.head in _ANY_BODY:
         return False  # "which body": a court, a party or a bank
     last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
@@ -1296,6 +1300,12 @@ def _stem_groups(*groups: str) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(text.stem(w) for w in words.split()) for words in groups)
 
 
+# Bodies that are not somewhere: a "which city" answer does not end in one (a house, a court or a church may).
+_NOT_SITES = frozenset(
+    text.stem(w)
+    for w in "party parties organization organisation company agency news outlet newspaper group team body firm network "
+    "channel publication broadcaster government bloc alliance union association league army navy committee".split()
+)
 _ANY_BODY = frozenset(text.stem(w) for w in "body organization organisation institution entity".split())
 # Nouns that name the same sort of body: "which chamber" may be answered by "the Lower House".
 _SORTS = _stem_groups(

@@ -723,6 +723,14 @@ def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_f
     assert not any(_names_another_kind(v, body) for v in ("the General Pharmaceutical Council", "the Court", "Kyodo News"))
 
 
+def test_a_name_that_ends_in_a_body_or_an_event_is_not_what_which_city_asks_for():
+    from qa.answer import _names_another_kind
+
+    city = analyze("In which Japanese city will Trump and Takaichi hold their talks?")
+    assert all(_names_another_kind(v, city) for v in ("US Alliance", "Kyodo News", "the Group of 20 summit", "the Prime Minister"))
+    assert not any(_names_another_kind(v, city) for v in ("Osaka", "Kuala Lumpur", "the White House", "Wittenberg"))
+
+
 def test_an_acronym_is_of_the_kind_of_the_name_it_stands_for(tmp_path: Path):
     from qa.answer import _spelled_out
 
