@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa import text
+from qa.irregular import FORMS
 from qa.nlp import opening_pronoun, referent, referent_at
 from qa.types import Answer, Evidence, Sentence, Source, Span
 
@@ -313,7 +314,21 @@ def _asks_for_the_subject(wh: str, after: list[str], head: str) -> bool:
         if not head or head not in words[:3]:
             return False
         words = words[words.index(head) + 1 :]
+    if len(words) > 1 and words[0] in _PASSIVE_BE and _participle(words[1]):
+        return True  # "who was elected premier?": whoever the sentence says became it
     return bool(words) and words[0] not in _NOT_A_VERB and words[0].isalpha()
+
+
+_PASSIVE_BE = frozenset("is was are were".split())
+
+
+def _participle(word: str) -> bool:
+    """Whether a word reads as a verb's past participle ("elected", "given", "chosen")."""
+    return (len(word) > 4 and word.endswith("ed")) or word in FORMS or word in _PARTICIPLES
+
+
+# Participles that are also another word, so not in the verb table ("given" a fact, "born" a leader).
+_PARTICIPLES = frozenset("given born made held found led left known shown seen built sent won paid sold told kept lost hit set put".split())
 
 
 

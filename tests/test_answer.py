@@ -543,6 +543,12 @@ def test_who_is_a_name_asks_what_the_articles_say_of_them(question: str, kind: s
         ("Which party does Takaichi lead?", False),
         ("Who is the new prime minister?", False),
         ("How many votes did she get?", False),
+        # A passive question asks for whom it befell, who the sentence says became it ("Takaichi became premier").
+        ("Who was elected prime minister on Tuesday?", True),
+        ("Who was given the award?", True),
+        ("Which party was founded in 1955?", True),
+        ("Who was Shinzo Abe?", False),
+        ("Who was the best man?", False),
     ],
 )
 def test_a_question_may_ask_who_does_what_it_says(question: str, subject: bool):
