@@ -189,7 +189,9 @@ def analyze(question: str) -> Question:
     # The noun after "which"/"what" may follow adjectives ("which American politician"): the first known one, else
     # the first word past the adjectives a question puts before its noun ("what famous physicist").
     plain = [w for w in content if w not in _BEFORE_THE_NOUN] if len(content) > 1 and content[0] in _BEFORE_THE_NOUN else content
-    head = next((w for w in content if w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)), plain[0] if plain else "")
+    # A known noun after another word that says "that" is the question's verb: "which articles state that ...".
+    said = {w.strip("?,.!") for w, following in zip(next_words[1:], after.split()[2:], strict=False) if following == "that"}
+    head = next((w for w in content if (w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)) and w not in said), plain[0] if plain else "")
     if next_words and next_words[0] in _AUXILIARIES:
         head = ""  # "what did the two leaders discuss?": the noun is who did it, not what the answer is
     elif next_words[:1] and next_words[0] in _BE and head and head not in HEAD_KIND and _a_name_then_its_predicate(question, head):

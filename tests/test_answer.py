@@ -710,6 +710,10 @@ def test_an_age_is_answered_with_its_number(tmp_path: Path):
         ("What was Apple Talk", None),
         ("What is the Latin name for Black Death?", "latin"),  # a capitalised word before the noun stays as it was
         ("What is the Canal in Wesel?", "canal"),
+        # A known noun that says "that" is the question's verb, not its noun.
+        ("Which articles state that the rights may not be obstructed?", "articl"),
+        ("Which theory states that slow processes still occur?", "theori"),
+        ("Which US states border Canada?", "state"),
     ],
 )
 def test_a_name_the_question_says_something_of_is_not_its_noun(question: str, head: str | None):
