@@ -981,6 +981,8 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         # Paraphrases of one claim count once; other claims that give the same answer add to it.
         ranked = sorted(cand.by_group.values(), reverse=True)
         cand.score = ranked[0] + 0.5 * sum(ranked[1:])
+    if reader.question.kind == "person":
+        _join_full_names(candidates)
     # Whom the question calls by a title in one sentence is who it is about in every other ("Trump" when
     # "President Trump" stands elsewhere and the question says "the president").
     referred = {r.key for group in groups for row in group.rows for r in reader.read(row) if r.referred}
@@ -988,6 +990,30 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         if key in referred or any(key.endswith(" " + k) for k in referred):
             cand.score *= _REFERRED
     return max(candidates.values(), key=lambda c: c.score)
+
+
+_A_LIST = re.compile(r",|&|\b(?:and|or)\b")  # "Goldenson and Noble" is two people, not Noble's full name
+
+
+def _join_full_names(candidates: dict[str, _Candidate]) -> None:
+    """One person's surname and full name are one answer ("Takaichi" and "Sanae Takaichi"), given by the full name;
+    a surname two full names end in stays apart ("Smith": John or Jane)."""
+    for key in list(candidates):
+        if not candidates[key].text[:1].isupper():
+            continue
+        fuller = [k for k in candidates if k.endswith(" " + key) and candidates[k].text[:1].isupper() and not _A_LIST.search(k)]
+        if len(fuller) != 1:
+            continue
+        short, full = candidates.pop(key), candidates[fuller[0]]
+        for group, score in short.by_group.items():
+            full.by_group[group] = max(full.by_group.get(group, 0.0), score)
+        ranked = sorted(full.by_group.values(), reverse=True)
+        full.score = ranked[0] + 0.5 * sum(ranked[1:])
+        full.support, full.tied = max(full.support, short.support), max(full.tied, short.tied)
+        for row, span in short.spans.items():
+            full.spans.setdefault(row, span)
+        for row, named in short.naming.items():
+            full.naming.setdefault(row, named)
 
 
 _WORDS = frozenset(("QUOTE", "AS"))

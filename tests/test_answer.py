@@ -1360,3 +1360,24 @@ def test_who_does_what_a_he_or_she_does_is_the_person_named_before_cited_where_n
     asked = "Who covers the bond market with Maria Lopez?"
     reply = answer(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
     assert reply.answer != "Maria Lopez"
+
+
+def test_a_surname_and_the_full_name_it_ends_are_one_answer():
+    from qa.answer import _Candidate, _join_full_names
+
+    candidates = {
+        "takaichi": _Candidate("Takaichi", by_group={1: 0.25}, spans={7: (0, 8)}),
+        "sanae takaichi": _Candidate("Sanae Takaichi", by_group={2: 0.2}, spans={3: (10, 24)}),
+        "asean": _Candidate("ASEAN", by_group={0: 0.3}, spans={1: (5, 10)}),
+    }
+    _join_full_names(candidates)
+    assert set(candidates) == {"sanae takaichi", "asean"}
+    joined = candidates["sanae takaichi"]
+    assert joined.score == pytest.approx(0.25 + 0.5 * 0.2) and joined.spans == {3: (10, 24), 7: (0, 8)}
+    # A surname that two full names end in is neither of them.
+    two = {k: _Candidate(t, by_group={0: 0.1}) for k, t in (("smith", "Smith"), ("john smith", "John Smith"), ("jane smith", "Jane Smith"))}
+    _join_full_names(two)
+    assert set(two) == {"smith", "john smith", "jane smith"}
+    listed = {k: _Candidate(t, by_group={0: 0.1}) for k, t in (("noble", "Noble"), ("goldenson and noble", "Goldenson and Noble"))}
+    _join_full_names(listed)
+    assert set(listed) == {"noble", "goldenson and noble"}  # two people, not Noble's full name
