@@ -333,7 +333,6 @@ def _participle(word: str) -> bool:
 _PARTICIPLES = frozenset("given born made held found led left known shown seen built sent won paid sold told kept lost hit set put".split())
 
 
-
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
