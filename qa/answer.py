@@ -977,9 +977,7 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
     if not candidates:
         return None
     for cand in candidates.values():
-        # Paraphrases of one claim count once; other claims that give the same answer add to it.
-        ranked = sorted(cand.by_group.values(), reverse=True)
-        cand.score = ranked[0] + 0.5 * sum(ranked[1:])
+        cand.score = _voted(cand.by_group)
     if reader.question.kind == "person":
         _join_full_names(candidates)
     # Whom the question calls by a title in one sentence is who it is about in every other ("Trump" when
@@ -989,6 +987,13 @@ def _short_answer(reader: _Reader, groups: list[_Group], top_bonus: float = 1.0)
         if key in referred or any(key.endswith(" " + k) for k in referred):
             cand.score *= _REFERRED
     return max(candidates.values(), key=lambda c: c.score)
+
+
+def _voted(by_group: dict[int, float]) -> float:
+    """An answer's score from its best score in each evidence group: paraphrases of one claim count once; other
+    claims that give the same answer add to it."""
+    ranked = sorted(by_group.values(), reverse=True)
+    return ranked[0] + 0.5 * sum(ranked[1:])
 
 
 _A_LIST = re.compile(r",|&|\b(?:and|or)\b")  # "Goldenson and Noble" is two people, not Noble's full name
@@ -1006,8 +1011,7 @@ def _join_full_names(candidates: dict[str, _Candidate]) -> None:
         short, full = candidates.pop(key), candidates[fuller[0]]
         for group, score in short.by_group.items():
             full.by_group[group] = max(full.by_group.get(group, 0.0), score)
-        ranked = sorted(full.by_group.values(), reverse=True)
-        full.score = ranked[0] + 0.5 * sum(ranked[1:])
+        full.score = _voted(full.by_group)
         full.support, full.tied = max(full.support, short.support), max(full.tied, short.tied)
         for row, span in short.spans.items():
             full.spans.setdefault(row, span)
@@ -1325,12 +1329,13 @@ def _in_a_calendar_date(sentence: Sentence, start: int, end: int) -> bool:
 def _names_another_kind(value: str, question: Question) -> bool:
     """Whether a name ends in a noun of another kind than the one asked for ("Kyodo News" for "which party", the
     "Japan-US Alliance" for "which city")."""
-    if question.kind == "place" and value.split():
-        last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
-        return _noun_kind(last) in ("person", "event") or text.stem(last) in _NOT_SITES
-    if question.kind != "organization" or not value.split() or question.head in _ANY_BODY:
-        return False  # "which body": a court, a party or a bank
+    if not value.split():
+        return False
     last = re.sub(r"['’]s$", "", value.split()[-1].lower().strip(".,;:’'"))
+    if question.kind == "place":
+        return _noun_kind(last) in ("person", "event") or text.stem(last) in _NOT_SITES
+    if question.kind != "organization" or question.head in _ANY_BODY:
+        return False  # "which body": a court, a party or a bank
     singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
     if _noun_kind(last) not in ("organization", "place") or question.head in (text.stem(last), text.stem(singular)):
         return False
