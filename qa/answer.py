@@ -693,6 +693,8 @@ class _Reader:
         self.sourcing = question.kind in ("person", "organization") and question.subject and bool(_ASKS_WHO_SAID.search(question.text))
         # "When will he arrive?": not a year before the article was written.
         self.ahead = question.kind == "date" and bool(_FUTURE.search(question.text))
+        # "When did he last visit?": not the Monday on which he "is scheduled to" arrive.
+        self.behind = question.kind == "date" and not self.ahead and bool(_ASKS_THE_PAST.search(question.text))
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -797,6 +799,8 @@ class _Reader:
                 score *= 1.5
             if self.ahead and _before_the_article(value, self.index.articles[sentence.article].date):
                 score *= _PAST  # "When will Trump arrive?": not the 2019 of his last visit
+            elif self.behind and _in_a_future_clause(sentence.text, start):
+                score *= _PAST
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
             agreement = _agreement(sentence, span, question, end)
@@ -827,7 +831,18 @@ class _Reader:
 
 _FUTURE = re.compile(r"\b(?:will|shall|going\s+to|(?:is|are)\s+(?:scheduled|expected|set|due|planned)\s+to)\b", re.I)
 _YEAR = re.compile(r"(?<![\d,.])(1[0-9]{3}|20[0-9]{2})(?![\d,])")
-_PAST = 0.2  # the weight of a year before the article's for a question about what will happen
+_PAST = 0.2  # the weight of a year before the article's for a question about what will happen, and of a date yet to come for one about what did
+
+
+_ASKS_THE_PAST = re.compile(r"\b(?:did|was|were|had)\b(?!.*\b(?:scheduled|expected|set|due|planned|supposed)\b)", re.I)
+
+
+def _in_a_future_clause(sentence: str, start: int) -> bool:
+    """Whether the words before ``start``, in its own clause, say it is yet to come ("is scheduled to begin a visit
+    starting Monday"), where a question asks when something did happen."""
+    before = sentence[:start]
+    marks = list(_FUTURE.finditer(before))
+    return bool(marks) and not _CLAUSE_BREAK.search(before[marks[-1].end() :])
 
 
 def _before_the_article(value: str, dated: str | None) -> bool:

@@ -651,6 +651,21 @@ def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_th
     assert _short_answer(dated, "When did Trump last travel to Japan?") == "2019"
 
 
+def test_a_question_about_what_did_happen_is_not_answered_with_a_date_yet_to_come(tmp_path: Path):
+    from qa.answer import _in_a_future_clause
+
+    line = "Trump is scheduled to begin a visit on Monday, his first since a term that began in 2017."
+    assert _in_a_future_clause(line, line.index("Monday")) and not _in_a_future_clause(line, line.index("2017"))
+    assert not _in_a_future_clause("Trump, who will arrive on Monday, visited in 2019.", 44)
+    body = "Trump is scheduled to begin his first visit to Japan on Monday. Abe was close to Trump during his first term starting in 2017."
+    labels = {"Monday": "DATE", "2017": "DATE", "Trump": "PERSON", "Abe": "PERSON", "Japan": "GPE"}
+    loaded = _labelled_index(tmp_path / "future", "Trump to visit", body, labels)
+    assert _short_answer(loaded, "When did his first spell in office begin?") == "2017"
+    assert _short_answer(loaded, "When will Trump begin his first visit?") == "Monday"
+    # What was planned is asked in the past and answered with what is yet to come.
+    assert _short_answer(loaded, "When was Trump scheduled to begin his visit?") == "Monday"
+
+
 @pytest.mark.parametrize(
     ("sentence", "key", "expected"),
     [
