@@ -605,10 +605,10 @@ def _title_terms(index: Index, article: int) -> frozenset[str]:
 
 
 def _share(terms: tuple[str, ...], found: AbstractSet[str]) -> float:
-    """Share of the terms that the words hold, a part of a word counting too."""
+    """Share of the terms (names) that the words hold, a part of a word counting too."""
     if not terms:
         return 0.0
-    return sum(1 for t in terms if t in found or _partial(t, found)) / len(terms)
+    return sum(1 for t in terms if t in found or _inside(t, found)) / len(terms)
 
 
 def _constraint(terms: tuple[str, ...], found: AbstractSet[str], idf: dict[str, float]) -> float:
@@ -650,11 +650,50 @@ def _missing(index: Index, row: int, terms: tuple[str, ...], idf: dict[str, floa
 
 
 def _partial(term: str, found: AbstractSet[str]) -> float:
-    """Credit for a term that stands inside a longer word of the sentence ("light" in "spotlight"; stems are compared,
-    so not "phone" in "telephone", which the stemmer writes "telephon")."""
+    """Credit for a term that stands inside a longer word of the sentence ("light" in "spotlight", "phone" in
+    "telephone"), or that the sentence says as another word of its family ("resolve" for "resolution", "decision"
+    for "decide")."""
+    return 1.0 if _inside(term, found) or not _family(term).isdisjoint(found) else 0.0
+
+
+def _inside(term: str, found: AbstractSet[str]) -> bool:
+    """Whether the term stands inside a longer word, or ends one less the "e" the stemmer keeps only when the word
+    ends there ("phone" in "telephone", stemmed "telephon"; not "trade" in "tradition")."""
     if len(term) < 4:
-        return 0.0
-    return 1.0 if any(term in word and word != term for word in found) else 0.0
+        return False
+    bare = term[:-1] if term.endswith("e") and len(term) >= 5 else None
+    return any((term in word and word != term) or (bare is not None and word.endswith(bare) and word != bare) for word in found)
+
+
+# Latin verbs and their nouns end differently once stemmed: resolv-e / resolut-ion, decid-e / decis-ion,
+# receiv-e / recept-ion, describ-e / descript-ion, permit / permiss-ion, extend / extens-ion, assum-e / assumpt-ion.
+_FAMILY_ENDINGS = (
+    ("olv", "olut"),
+    ("ceiv", "cept"),
+    ("scrib", "script"),
+    ("mit", "miss"),
+    ("tend", "tens"),
+    ("tend", "tent"),
+    ("sum", "sumpt"),
+    ("id", "is"),
+    ("ud", "us"),
+    ("ad", "as"),
+    ("od", "os"),
+)
+
+
+@lru_cache(maxsize=4096)
+def _family(term: str) -> frozenset[str]:
+    """Stems of the other words of a term's family, by its ending ("resolv" -> "resolut"); none for a short term."""
+    if len(term) < 5:
+        return frozenset()
+    out = set()
+    for verb, noun in _FAMILY_ENDINGS:
+        if term.endswith(verb):
+            out.add(term[: -len(verb)] + noun)
+        elif term.endswith(noun):
+            out.add(term[: -len(noun)] + verb)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)

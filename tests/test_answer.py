@@ -667,6 +667,26 @@ def test_a_question_about_what_did_happen_is_not_answered_with_a_date_yet_to_com
 
 
 @pytest.mark.parametrize(
+    ("term", "words", "credit"),
+    [
+        ("resolv", "the immediate resolution of the issue", 1.0),
+        ("resolut", "she asked him to resolve it", 1.0),
+        ("decis", "they decided to stay", 1.0),
+        ("includ", "with the inclusion of two", 1.0),
+        ("phone", "a telephone call", 1.0),
+        ("hous", "the White House", 0.0),  # the word itself: no partial credit needed
+        ("trade", "a long tradition", 0.0),
+        ("light", "in the spotlight", 1.0),
+        ("lead", "a lease", 0.0),  # too short to have a family
+    ],
+)
+def test_a_question_word_partly_stands_in_another_of_its_family(term: str, words: str, credit: float):
+    from qa.answer import _partial
+
+    assert _partial(term, set(text.terms(words))) == credit
+
+
+@pytest.mark.parametrize(
     ("sentence", "key", "expected"),
     [
         ("Takaichi won, while Yoshihiko Noda, leader of the Constitutional Democratic Party, received 149.", "Noda", "leader of the Constitutional Democratic Party"),
