@@ -1178,7 +1178,7 @@ def _quoted(sentence: str) -> tuple[Span, ...]:
 
 _TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?\b", re.I)
 _NUMBER_WORD = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                          r"hundred|thousand|million|billion|dozen|several|few|half|a)\b", re.I)
+                          r"(?:hundred|thousand|million|billion|dozen)s?|several|few|half|a)\b", re.I)  # "millions of lives"
 
 
 _WEEKDAYS = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)

@@ -1146,11 +1146,18 @@ def test_whom_the_question_names_is_not_its_answer_by_title_either(tmp_path: Pat
     assert read == ["Prime Minister Reed", "a budget gap"]
 
 
-@pytest.mark.parametrize("value, fits", [("three days", True), ("17 seconds", True), ("3:08", True), ("Monday", False), ("20", False)])
+@pytest.mark.parametrize("value, fits", [("three days", True), ("17 seconds", True), ("3:08", True), ("hundreds of years", True), ("Monday", False), ("20", False)])
 def test_a_length_of_time(value: str, fits: bool):
     from qa.answer import _fits
 
     assert _fits(value, "duration") is fits
+
+
+@pytest.mark.parametrize("value, fits", [("237", True), ("Millions", True), ("hundreds", True), ("dozens of them", True), ("a million", True), ("Milliner", False), ("the lives", False)])
+def test_a_count_in_figures_or_in_words(value: str, fits: bool):
+    from qa.answer import _fits
+
+    assert _fits(value, "number") is fits
 
 
 @pytest.mark.parametrize("value, date", [("October", True), ("October 25", True), ("Sept. 3", True), ("early October", True), ("Monday", True), ("8 June", True), ("4th of July", True), ("8 Mile", False), ("Marches", False), ("the Mayflower", False)])
