@@ -775,6 +775,8 @@ class _Reader:
                     end = _extend_list(sentence, span, end)
                 if question.kind == "place" and span.label in _SITES:
                     end = _with_its_town(sentence, end, q_terms)
+                if question.kind == "person" and span.label == "NORP":
+                    start, end = _the_people(sentence, start, end)
             value = sentence.text[start:end].strip(" ,;:\"'“”‘’()" + ".!?" * (span.label in _WORDS))
             if value.count("(") > value.count(")"):
                 value = _closed(sentence.text, start, value)  # "Article 101(1)", not "Article 101(1"
@@ -1318,6 +1320,17 @@ def _unnamed_fits(kind: str, sentence: str, span: Span) -> bool:
     if kind == "date":
         return bool(_TEMPORAL.search(sentence[max(0, span.start - 12) : span.start]))
     return True
+
+
+def _the_people(sentence: Sentence, start: int, end: int) -> tuple[int, int]:
+    """For "who...?", the people a nationality describes: the noun phrase it opens ("British colonists", "two Japanese
+    research teams"), when its noun names people; else the nationality as it is."""
+    for phrase in sentence.spans:
+        if phrase.label == "NP" and phrase.start <= start and end < phrase.end:
+            last = sentence.text[phrase.start : phrase.end].split()[-1]
+            if last[:1].islower() and (_noun_kind(last) in ("person", "organization") or _PEOPLE_NOUN.search(last)):
+                return phrase.start, phrase.end
+    return start, end
 
 
 def _names_people(value: str) -> bool:

@@ -1210,6 +1210,34 @@ def test_a_noun_phrase_answers_when_what_it_says_fits(tmp_path: Path, line: str,
     assert _short_answer(loaded, question) == answer
 
 
+@pytest.mark.parametrize(
+    ("line", "phrase", "answer"),
+    [
+        ("The first system of education was introduced by British colonists.", "British colonists", "British colonists"),
+        ("The plastome was sequenced by two Japanese research teams.", "two Japanese research teams", "two Japanese research teams"),
+        ("Japanese officials said so.", "Japanese officials", "Japanese officials"),
+        ("The British Museum holds it.", "The British Museum", "British"),  # a name, not people
+        ("It was a British invention.", "a British invention", "British"),
+    ],
+)
+def test_who_is_answered_with_the_people_a_nationality_describes(line: str, phrase: str, answer: str):
+    from qa.answer import _the_people
+    from qa.types import Sentence
+
+    nationality = next(w for w in ("British", "Japanese") if w in line)
+    start = line.index(nationality)
+    spans = sorted([Span(line.index(phrase), line.index(phrase) + len(phrase), "NP"), Span(start, start + len(nationality), "NORP")], key=lambda s: s.start)
+    begin, end = _the_people(Sentence(0, 0, 0, len(line), 1, line, tuple(spans)), start, start + len(nationality))
+    assert line[begin:end] == answer
+
+
+def test_who_introduced_it_is_answered_with_the_people_not_their_nationality(tmp_path: Path):
+    line = "The first system of education was introduced by British colonists in 1788."
+    labels = {"The first system": "NP", "education": "NP", "British colonists": "NP", "British": "NORP", "1788": "DATE"}
+    loaded = _labelled_index(tmp_path / "people", "Schools", line, labels)
+    assert _short_answer(loaded, "Who introduced the first system of education?") == "British colonists"
+
+
 @pytest.mark.parametrize("value, people", [("the teachers", True), ("the accountants", True), ("the town council", True), ("comments", False), ("the stems", False)])
 def test_a_noun_phrase_that_names_people(value: str, people: bool):
     from qa.answer import _names_people
