@@ -316,7 +316,7 @@ def _asks_for_the_subject(wh: str, after: list[str], head: str) -> bool:
         if not head or head not in words[:3]:
             return False
         words = words[words.index(head) + 1 :]
-    if len(words) > 1 and words[0] in _PASSIVE_BE and _participle(words[1]):
+    if len(words) > 1 and words[0] in _PASSIVE_BE and participle(words[1]):
         return True  # "who was elected premier?": whoever the sentence says became it
     return bool(words) and words[0] not in _NOT_A_VERB and words[0].isalpha()
 
@@ -324,7 +324,7 @@ def _asks_for_the_subject(wh: str, after: list[str], head: str) -> bool:
 _PASSIVE_BE = frozenset("is was are were".split())
 
 
-def _participle(word: str) -> bool:
+def participle(word: str) -> bool:
     """Whether a word reads as a verb's past participle ("elected", "given", "chosen")."""
     return (len(word) > 4 and word.endswith("ed")) or word in FORMS or word in _PARTICIPLES
 

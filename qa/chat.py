@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from qa import text
-from qa.answer import HEAD_KIND, analyze
+from qa.answer import HEAD_KIND, analyze, participle
 from qa.bot import check_question
 from qa.errors import EXIT_INTERRUPTED, QuestionError
 from qa.types import Answer, Article, Evidence, Sentence
@@ -471,13 +471,17 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
     return base[: target.start] + phrase + base[end:], []
 
 
-def _thing_subject(question: str) -> re.Match[str] | None:
-    """The subject of a question when it is a thing, not someone ("the phone call between them", not "Lopez's party")."""
+def _thing_subject(question: str) -> tuple[str, str, str] | None:
+    """The subject of a question when it is a thing, not someone ("the phone call between them", not "Lopez's party"),
+    with the words that ask before it and its verb after it ("" for none: "When was [the phone call]?")."""
     match = _SUBJECT.match(question)
     if match is None or re.search(r"\bto(?:\s+[a-z]|$)", match.group("subject")):
         return None  # "the leaders agree to" is not a subject
-    words = text.words(match.group("subject"))
-    return None if any((HEAD_KIND.get(w) or HEAD_KIND.get(w[:-1])) in KIND_LABELS for w in words) else match
+    ask, subject, verb = match.group("ask"), match.group("subject"), match.group("verb")
+    if ask.split()[-1].lower() in ("is", "was", "are", "were") and not (participle(verb.lower()) or verb.lower().endswith("ing")):
+        subject, verb = f"{subject} {verb}", ""  # "when was the phone call?": no verb ends it, as "when was it signed?"
+    words = text.words(subject)
+    return None if any((HEAD_KIND.get(w) or HEAD_KIND.get(w[:-1])) in KIND_LABELS for w in words) else (ask, subject, verb)
 
 
 _LAST_THING = re.compile(
@@ -489,7 +493,7 @@ def _thing_of(question: str) -> Entity | None:
     """What an "it" may stand for in the question before: its subject when that is a thing, else the thing it ends on."""
     subject = _thing_subject(question)
     if subject is not None:
-        return Entity(subject.group("subject"), "NP")
+        return Entity(subject[1], "NP")
     last = _LAST_THING.search(question)
     if last is None or any((HEAD_KIND.get(w) or HEAD_KIND.get(w[:-1])) in KIND_LABELS for w in text.words(last.group("thing"))):
         return None
@@ -501,7 +505,8 @@ def _replace_subject(base: str, phrase: str) -> tuple[str, list[str]]:
     match = _thing_subject(base)
     if match is None:
         return base, [phrase]
-    return f"{match.group('ask')} {phrase} {match.group('verb')}?", []
+    ask, _, verb = match
+    return f"{ask} {phrase} {verb}".rstrip() + "?", []
 
 
 def _is_possessive_her(question: str, end: int) -> bool:
@@ -638,6 +643,9 @@ def _topic(searched: str) -> str:
     main = re.sub(r"^else\b\s*", "", main, flags=re.I)
     first, _, rest = main.partition(" ")
     topic = (rest if first.lower() in _AUX else main).strip()
+    subject = _thing_subject(_plain(searched).strip())
+    if subject is not None:
+        topic = subject[1]  # "how long did the call last?" was about the call, not its lasting
     if len(_content_terms(topic)) <= 1:
         bracket = re.search(r"\[([^\[\]]*)\]\s*$", searched)
         inherited = bracket.group(1).split(";")[0].strip() if bracket else ""

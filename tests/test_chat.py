@@ -287,6 +287,9 @@ def test_names_in_a_question(question: str, names: list[tuple[str, str]]):
         (["Who won the mayoral race in Riverton?"], "What happened there?", "What happened there (in Riverton)?"),
         (["How long did the mayoral race last?"], "What about the recount?", "How long did the recount last?"),  # a thing for a thing: its topic
         (["How long did the mayoral race last?"], "When did it start?", "When did it (the mayoral race) start?"),  # it: the last subject
+        (["When was the mayoral debate?"], "How long did it last?", "How long did it (the mayoral debate) last?"),  # no verb after it
+        (["When was the mayoral debate?"], "What about the recount?", "When was the recount?"),
+        (["How long did the mayoral debate last?"], "Who was there?", "Who was there? [the mayoral debate; Riverton]"),  # not its lasting
         # it: the thing the last question ended on
         (["What did the candidates discuss during their first debate?"], "How long did it last?", "How long did it (their first debate) last?"),
         (["What did they promise during the mayoral race?"], "Who won it?", "Who won it (the mayoral race)?"),
