@@ -168,7 +168,10 @@ def analyze(question: str) -> Question:
     whose = next((i for i, w in enumerate(next_words) if w.endswith(("'s", "’s"))), None)
     final = ""
     if wh in ("what", "which") and whose and all(w in _BE or w == "the" for w in next_words[:whose]):
+        possessor = next_words[whose][:-2]
         next_words = after.split()[whose + 1 : whose + 4]  # "what was ABC's revenue": the noun after whose it is
+        if next_words[:1] and next_words[0].strip("?,.!") in ("name", "names"):
+            final = possessor  # "what is the emperor's name?": the name of an emperor, a person
     elif wh in ("what", "which") and next_words[:1] and next_words[0] in _BE:
         # "what is the atomic number of ...": the noun that ends the phrase after "is the" (up to its "of")
         words = after.split()
@@ -300,7 +303,7 @@ _QUOTE_QUESTION = re.compile(
 )
 # A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
 _DESCRIBED = re.compile(r"\s*(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)", re.I)
-_WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:[A-Z][\w.’'-]*\s*)+\??$")
+_WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:(?i:he|she)\s+\()?(?:[A-Z][\w.’'-]*\s*)+\)?\s*\??$")  # "who is he (Noda)?" too
 _NOT_A_VERB = _AUXILIARIES | frozenset("is was are were be been being 's of in on at for from with by to about and or as that who which".split())
 
 
@@ -894,7 +897,7 @@ def _before_the_article(value: str, dated: str | None) -> bool:
 
 
 # "Who is Yoshihiko Noda?", "What is the LDP?", "What is Minoru Kihara's job?": a name, to be described.
-_WHO_IS = re.compile(r"^\s*(?i:who|what)(?:\s+(?i:is|was)\s+|['’]s\s+)(?:the\s+)?((?:[A-Z][\w.’'&-]*\s*)+?)\s*\??\s*$")
+_WHO_IS = re.compile(r"^\s*(?i:who|what)(?:\s+(?i:is|was)\s+|['’]s\s+)(?:(?i:he|she|it)\s+\()?(?:the\s+)?((?:[A-Z][\w.’'&-]*\s*)+?)\)?\s*\??\s*$")
 _WHOSE_JOB = re.compile(
     r"^\s*(?i:what)\s+(?i:is|was)\s+(?:(?i:his|her|their)\s+\()?((?:[A-Z][\w.’'&-]*\s*)+?)(?:['’]s?)?\)?\s+"
     r"(?i:job|role|position|post|title|occupation|profession)\s*\??\s*$"

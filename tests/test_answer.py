@@ -58,6 +58,8 @@ WH_STEMS = {text.stem(w) for w in "who whom whose when where which what why how 
         ("What was the network's revenue in 1962?", "money"),
         ("What was the cost of the bridge?", "money"),
         ("What was the city's population in 2010?", "number"),
+        ("What is the emperor's name?", "person"),  # the name of an emperor
+        ("What is the agency's name?", "organization"),
         # Whose it is comes before what is asked: the noun after the possessive.
         ("What is Kenya's literacy rate?", "percent"),
         ("What was Smith's first book about?", "work"),
@@ -527,7 +529,14 @@ def test_words_of_the_same_clause_stand_closer():
 
 @pytest.mark.parametrize(
     ("question", "kind"),
-    [("Who is Yoshihiko Noda?", None), ("who was Shinzo Abe", None), ("Who is Japan's new premier?", "person"), ("Who is the new prime minister?", "person")],
+    [
+        ("Who is Yoshihiko Noda?", None),
+        ("who was Shinzo Abe", None),
+        ("Who is he (Yoshihiko Noda)?", None),  # as a chat searches "Who is he?"
+        ("Who is he?", "person"),
+        ("Who is Japan's new premier?", "person"),
+        ("Who is the new prime minister?", "person"),
+    ],
 )
 def test_who_is_a_name_asks_what_the_articles_say_of_them(question: str, kind: str | None):
     assert analyze(question).kind == kind
@@ -727,6 +736,7 @@ def test_who_is_a_name_is_answered_with_what_the_articles_say_it_is(tmp_path: Pa
     loaded = _labelled_index(tmp_path, "Vote", line, labels)
     assert _short_answer(loaded, "Who is Yoshihiko Noda?") == "leader of the Constitutional Democratic Party"
     assert _short_answer(loaded, "who's Noda?") == "leader of the Constitutional Democratic Party"
+    assert _short_answer(loaded, "Who is he (Noda)?") == "leader of the Constitutional Democratic Party"
     assert _short_answer(loaded, "What is Noda's job?") == "leader of the Constitutional Democratic Party"
     assert _short_answer(loaded, "Who is the Chief Cabinet Secretary?") != "leader of the Constitutional Democratic Party"
 
