@@ -438,6 +438,8 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
         # previous question was about ("the phone call"); "Lopez's age" is asked about for itself.
         replaced = _replace_subject(base, phrase)
         return replaced if not replaced[1] else (f"What is {phrase}?", [])
+    if owner and _DEFINITION.match(base) and HEAD_KIND.get(owner.group(2).lower()) != "person":
+        return f"What is {phrase}?", []  # "Who is Noda?" then "And his party?": what his party is, not who
     if owner:
         # "Lopez's rival" after "How many votes did Lopez get?": the rival takes Lopez's place.
         possessor = Entity(owner.group(1), lexicon.label(owner.group(1)) or "PERSON")

@@ -298,6 +298,8 @@ def test_names_in_a_question(question: str, names: list[tuple[str, str]]):
         # Names the last question asked about stay with its thing (another story may have a recount too).
         (["How many votes did Tom Reed get in the mayoral race?"], "When did it start?", "When did it (the mayoral race) start? [Tom Reed]"),
         (["How many votes did Tom Reed get?"], "And his age?", "What is Tom Reed's age?"),  # asked about for itself
+        (["Who is Tom Reed?"], "And his party?", "What is Tom Reed's party?"),  # not "Who is Tom Reed's party?"
+        (["Who is Tom Reed?"], "And his rival?", "Who is Tom Reed's rival?"),
         (["How many votes did Maria Lopez get?"], "And her party?", "How many votes did Maria Lopez's party get?"),
         (["Did Tom Reed debate the mayor?"], "What about the recount?", "Did Tom Reed debate the mayor? [the recount]"),  # no place for it
         (["Who won the mayoral race?"], "In what year?", "In what year? [won the mayoral race; Maria Lopez]"),  # a question, not a fragment
