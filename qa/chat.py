@@ -462,7 +462,10 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
     if target is None:
         named = any(m.entity.label in NAME_LABELS for m in lexicon.mentions(phrase))
         return _replace_subject(base, phrase) if not named or owner else (base, [phrase])
-    end = target.end
+    start, end = target.start, target.end
+    preposition = _PREPOSITION_BEFORE.search(base[:start])
+    if preposition is not None and _PREPOSITION_FIRST.match(phrase):
+        start = preposition.start()  # "What did he say about Japan?" then "And about Malaysia?": one "about"
     owned = re.match(r"['’]s?\s+([A-Za-z]+)", base[end:])
     if owned and not owner:
         # "Lopez's rival" then "What about Reed?": Reed takes the rival's place when he is of the rival's kind.
@@ -470,7 +473,12 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
         new_label = next((m.entity.label for m in lexicon.mentions(phrase) if m.entity.label in NAME_LABELS), None)
         if owned_kind in KIND_LABELS and new_label in KIND_LABELS[owned_kind]:
             end += owned.end()
-    return base[: target.start] + phrase + base[end:], []
+    return base[:start] + phrase + base[end:], []
+
+
+_PREPOSITIONS = r"(?:about|in|on|at|to|from|for|with|of|by|after|before|during|into|near)"
+_PREPOSITION_BEFORE = re.compile(rf"\b{_PREPOSITIONS}\s+(?:the\s+)?$", re.I)
+_PREPOSITION_FIRST = re.compile(rf"^{_PREPOSITIONS}\s", re.I)
 
 
 def _thing_subject(question: str) -> tuple[str, str, str] | None:

@@ -299,6 +299,7 @@ def test_names_in_a_question(question: str, names: list[tuple[str, str]]):
         (["How many votes did Tom Reed get in the mayoral race?"], "When did it start?", "When did it (the mayoral race) start? [Tom Reed]"),
         (["How many votes did Tom Reed get?"], "And his age?", "What is Tom Reed's age?"),  # asked about for itself
         (["Who is Tom Reed?"], "And his party?", "What is Tom Reed's party?"),  # not "Who is Tom Reed's party?"
+        (["What did Tom Reed say about Maria Lopez?"], "And about her rival?", "What did Tom Reed say about Maria Lopez's rival?"),  # one "about"
         (["Who is Tom Reed?"], "And his rival?", "Who is Tom Reed's rival?"),
         (["How many votes did Maria Lopez get?"], "And her party?", "How many votes did Maria Lopez's party get?"),
         (["Did Tom Reed debate the mayor?"], "What about the recount?", "Did Tom Reed debate the mayor? [the recount]"),  # no place for it
