@@ -439,7 +439,7 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
         replaced = _replace_subject(base, phrase)
         return replaced if not replaced[1] else (f"What is {phrase}?", [])
     if owner and _DEFINITION.match(base) and HEAD_KIND.get(owner.group(2).lower()) != "person":
-        return f"What is {phrase}?", []  # "Who is Noda?" then "And his party?": what his party is, not who
+        return f"What is {phrase}?", []  # "Who is Reed?" then "And his party?": what his party is, not who
     if owner:
         # "Lopez's rival" after "How many votes did Lopez get?": the rival takes Lopez's place.
         possessor = Entity(owner.group(1), lexicon.label(owner.group(1)) or "PERSON")
@@ -465,7 +465,7 @@ def _expand_fragment(phrase: str, turns: Sequence[Turn], lexicon: Lexicon) -> tu
     start, end = target.start, target.end
     preposition = _PREPOSITION_BEFORE.search(base[:start])
     if preposition is not None and _PREPOSITION_FIRST.match(phrase):
-        start = preposition.start()  # "What did he say about Japan?" then "And about Malaysia?": one "about"
+        start = preposition.start()  # "What did she say about Reed?" then "And about his rival?": one "about"
     owned = re.match(r"['’]s?\s+([A-Za-z]+)", base[end:])
     if owned and not owner:
         # "Lopez's rival" then "What about Reed?": Reed takes the rival's place when he is of the rival's kind.
