@@ -376,11 +376,16 @@ def assess(index: Index, question: Question, hits: list[Hit], tuning: Tuning | N
     pool = hits[: t.evidence_pool]
     reranked = _rerank(index, question, pool, reader, t)
     groups = _merge(index, reranked + _below(reranked, pool, hits[t.evidence_pool :]), t.merge_cosine)
+    read = {h.sentence for h in reranked}  # the hits past them are evidence to show, not to answer from
+    if reader.topical:
+        # "What did the leaders discuss?": a sentence that says what something focused on, discussed or stressed
+        # answers it; one that says when the call took place does not, however well it matches the words.
+        saying = [g for g in groups if g.rows[0] in read and _SAYS_A_TOPIC.search(index.sentences[g.rows[0]].text)]
+        groups = saying + [g for g in groups if g not in saying]
     best = groups[0]
     coverage = _coverage(index, best.rows[0], question.terms, idf)
     # Open "what" questions type their answer too loosely to outvote retrieval: only the best sentence is read.
     depth = 1 if question.kind == "thing" else t.answer_depth
-    read = {h.sentence for h in reranked}  # the hits past them are evidence to show, not to answer from
     candidate = _short_answer(reader, [g for g in groups if g.rows[0] in read][:depth], t.top_bonus) if question.kind else None
     if candidate is not None:
         # The evidence that holds the answer comes first, unless the reranker rates it much lower.
@@ -1125,6 +1130,7 @@ def _source(sentence: str) -> tuple[int, int] | None:
 _TOPIC_VERBS = r"discuss(?:ed|es|ing)?|talk(?:s|ed)?\s+(?:about|on)|focus(?:ed|es|ing)?\s+on|concentrat(?:e|ed|ing)\s+on|cent(?:er|re)(?:d|ed)?\s+on|emphasi[sz](?:e|ed|ing)|stress(?:ed|ing)?|highlight(?:ed|ing)?|address(?:ed|ing)?|touch(?:ed)?\s+on|agree(?:d)?\s+(?:on|to)"
 _ASKS_TOPIC = re.compile(rf"^\s*(?:and\s+)?(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:did|do|does|will|would|have|has|had)\b.*\b(?:{_TOPIC_VERBS})\b", re.I)
 # A topic verb in the few words before a span, in the same clause: "centered on enhancing bilateral relations".
+_SAYS_A_TOPIC = re.compile(rf"\b(?:{_TOPIC_VERBS})\b\s+[\w“‘\"]", re.I)
 _TOPIC_BEFORE = re.compile(rf"\b(?:{_TOPIC_VERBS})\b(?:\s+[\w-]+){{0,2}}\s*$", re.I)
 _TOPIC = 2.0
 _NOT_A_SPEAKER = frozenset("the a an this that these those he she they it we i in on at during after before but and".split())

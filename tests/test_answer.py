@@ -660,6 +660,23 @@ def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_th
     assert _short_answer(dated, "When did Trump last travel to Japan?") == "2019"
 
 
+def test_what_they_discussed_is_answered_by_a_sentence_that_says_what_something_focused_on(tmp_path: Path):
+    from qa.answer import assess
+    from qa.retrieve import search
+
+    body = "The phone call between the two leaders took place on Monday in the capital. The call focused on trade and security."
+    labels = {"The phone call": "NP", "the two leaders": "NP", "Monday": "DATE", "the capital": "NP", "The call": "NP", "trade": "NP", "security": "NP"}
+    loaded = _labelled_index(tmp_path / "topic", "Leaders talk", body, labels)
+    asked = "What did the two leaders discuss during the phone call?"
+    found = assess(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
+    assert loaded.sentences[found.groups[0].rows[0]].text == "The call focused on trade and security."
+    assert found.candidate is not None and found.candidate.text.startswith("trade")
+    # A question that asks something else keeps the order of the evidence.
+    asked = "When did the two leaders hold the phone call?"
+    found = assess(loaded, analyze(asked), search(loaded, HashEmbedder().encode([asked])[0], asked, k=5))
+    assert loaded.sentences[found.groups[0].rows[0]].text.startswith("The phone call")
+
+
 def test_a_question_about_what_did_happen_is_not_answered_with_a_date_yet_to_come(tmp_path: Path):
     from qa.answer import _in_a_future_clause
 
