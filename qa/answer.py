@@ -1302,7 +1302,7 @@ def _part_of_a_word(sentence: str, start: int, end: int) -> bool:
 # Nouns that name nothing on their own: "took place", "played a part", "this time".
 _EMPTY_NOUNS = frozenset(
     "place part time way thing things lot lots kind sort type number fact end case point matter one ones "
-    "something anything nothing everything someone anyone nobody everyone".split()
+    "something anything nothing everything someone anyone nobody everyone person persons people".split()
 )
 _POINTING = re.compile(r"^(?:this|that|these|those|such)\b", re.I)
 _DATE_ONLY = re.compile(

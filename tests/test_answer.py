@@ -377,6 +377,8 @@ def test_a_day_of_the_month_lies_in_a_calendar_date():
         ("the end", True),
         ("This upcoming visit", True),  # points to something said elsewhere
         ("those bands", True),
+        ("person", True),  # of "meet her in person"
+        ("the people", True),
         ("the green chloroplast lineage", False),
         ("Place de la Concorde", False),
         ("the thesis", False),
