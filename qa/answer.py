@@ -1129,8 +1129,9 @@ def _source(sentence: str) -> tuple[int, int] | None:
 
 _TOPIC_VERBS = r"discuss(?:ed|es|ing)?|talk(?:s|ed)?\s+(?:about|on)|focus(?:ed|es|ing)?\s+on|concentrat(?:e|ed|ing)\s+on|cent(?:er|re)(?:d|ed)?\s+on|emphasi[sz](?:e|ed|ing)|stress(?:ed|ing)?|highlight(?:ed|ing)?|address(?:ed|ing)?|touch(?:ed)?\s+on|agree(?:d)?\s+(?:on|to)"
 _ASKS_TOPIC = re.compile(rf"^\s*(?:and\s+)?(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:did|do|does|will|would|have|has|had)\b.*\b(?:{_TOPIC_VERBS})\b", re.I)
-# A topic verb in the few words before a span, in the same clause: "centered on enhancing bilateral relations".
+# A sentence that says what something was about: a topic verb and what it introduces.
 _SAYS_A_TOPIC = re.compile(rf"\b(?:{_TOPIC_VERBS})\b\s+[\w“‘\"]", re.I)
+# A topic verb in the few words before a span, in the same clause: "centered on enhancing bilateral relations".
 _TOPIC_BEFORE = re.compile(rf"\b(?:{_TOPIC_VERBS})\b(?:\s+[\w-]+){{0,2}}\s*$", re.I)
 _TOPIC = 2.0
 _NOT_A_SPEAKER = frozenset("the a an this that these those he she they it we i in on at during after before but and".split())
