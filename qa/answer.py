@@ -110,6 +110,7 @@ class Question:
     elsewhere: tuple[str, ...] = ()  # places the answer is not in: "Malaysia" in "where did he go after Malaysia?"
     query: str = ""  # the words searched with: the question's own, or what it means ("what did she say about Japan?")
     against: bool = False  # it asks about whoever lost or ran against someone ("her main challenger", "the loser")
+    winner: bool = False  # it asks about whoever won ("how many votes did the winner get?")
 
 
 @dataclass(frozen=True)
@@ -254,8 +255,10 @@ def analyze(question: str) -> Question:
     elsewhere = tuple(" ".join(m.split()) for m in _ELSEWHERE.findall(question)) if kind == "place" else ()
     query = _CALLED.sub(r"\1say about ", question, count=1) if kind == "quote" else question
     against = bool(_AGAINST.search(lower))
+    winner = not against and bool(_WINNER.search(lower))
     return Question(
-        question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere, query, against
+        question, terms, kind, unit, head_stem, tuple(n for n in names if n in terms), possessors, subject, described, elsewhere, query, against,
+        winner,
     )
 
 
@@ -263,6 +266,7 @@ def analyze(question: str) -> Question:
 _AGAINST = re.compile(
     r"\b(?:rivals?|challengers?|opponents?|contenders?|runners?[-\s]up|losers?|losing|defeated|beaten|vanquished|trailing)\b"
 )
+_WINNER = re.compile(r"\b(?:winners?|victors?|winning\s+(?:candidate|side|party|team))\b")
 
 
 _PREDICATE_WORDS = frozenset("a an the known famous popular best most sometimes often also usually called named considered located meant".split())
@@ -732,6 +736,8 @@ class _Reader:
         self.q_words = [w for w in text.words(question.text) if len(w) >= 4]
         self.q_figures = set(_FIGURE.findall(question.text))
         self.counting = question.kind in ("number", "money", "percent", "quantity", "rank")
+        # "How many votes were cast in total?": the 465 of "won 237 of 465 votes", not the 237.
+        self.totalling = self.counting and bool(_TOTAL.search(question.text))
         self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
         self.calling = question.kind == "quote" and bool(re.search(r"\bcall\b", question.text, re.I))
         # "What did the leaders discuss?": what a sentence says they discussed, focused on, stressed...
@@ -852,6 +858,8 @@ class _Reader:
                 score *= _PAST
             titled = _titled_by_question(sentence.text, start, q_terms, question)
             score *= _unit_match(value, question) * titled
+            if self.totalling:
+                score *= _share_of_a_total(sentence.text, start, end)
             agreement = _agreement(sentence, span, question, end)
             begin = sentence.text.find(value, start)
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
@@ -892,6 +900,20 @@ def _in_a_future_clause(sentence: str, start: int) -> bool:
     before = sentence[:start]
     marks = list(_FUTURE.finditer(before))
     return bool(marks) and not _CLAUSE_BREAK.search(before[marks[-1].end() :])
+
+
+_TOTAL = re.compile(r"\b(?:total|in all|altogether|overall|all told)\b", re.I)
+_OF_A_TOTAL_BEFORE = re.compile(r"\d[\d,.]*\s+(?:of|out\s+of)\s+(?:the\s+)?$")
+_OF_A_TOTAL_AFTER = re.compile(r"\s+(?:of|out\s+of)\s+(?:the\s+)?\d")
+
+
+def _share_of_a_total(sentence: str, start: int, end: int) -> float:
+    """For a question about a total: 1.5 for the whole of "237 of 465" (465), 0.5 for its part (237), else 1."""
+    if _OF_A_TOTAL_BEFORE.search(sentence[max(0, start - 30) : start]):
+        return 1.5
+    if _OF_A_TOTAL_AFTER.match(sentence, end):
+        return 0.5
+    return 1.0
 
 
 def _before_the_article(value: str, dated: str | None) -> bool:
@@ -1690,8 +1712,8 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
         return 1.5 if set(text.terms(sentence.text[led_by.start : led_by.end])) & set(question.names) else 0.25
     if question.kind not in ("number", "money", "percent", "quantity", "date", "duration", "age"):
         return 1.0
-    if question.against and not (question.names or question.possessors):
-        return _the_other_ones(sentence, span)
+    if (question.against or question.winner) and not (question.names or question.possessors):
+        return _the_other_ones(sentence, span, winner=question.winner)
     if not (question.names or question.possessors):
         return 1.0
     if not _owners(question):
@@ -1722,16 +1744,18 @@ def _agreement(sentence: Sentence, span: Span, question: Question, end: int | No
     return 0.8 if named_before else 0.6
 
 
-def _the_other_ones(sentence: Sentence, span: Span) -> float:
+def _the_other_ones(sentence: Sentence, span: Span, winner: bool = False) -> float:
     """For "how many votes did the loser (her challenger) get?": a figure of the person a sentence names first (who
-    won: "Smith won 237 votes while Jones received 149") is not the answer; one of a person named after may be."""
+    won: "Smith won 237 votes while Jones received 149") is not the answer; one of a person named after may be.
+    For "how many did the winner get?" the other way round."""
     people = sorted((s for s in sentence.spans if s.label == "PERSON"), key=lambda s: s.start)
     before = [s for s in people if s.end <= span.start and span.start - s.end <= 120]
     if len(people) < 2 or not before:
         return 1.0
     first = set(text.terms(sentence.text[people[0].start : people[0].end]))
     owner = set(text.terms(sentence.text[before[-1].start : before[-1].end]))
-    return 0.6 if owner & first else 1.3
+    first_ones = bool(owner & first)
+    return 0.6 if first_ones != winner else 1.3
 
 
 _RELATIVE = re.compile(r"\s(?:that|which|who|whom|whose)\s", re.I)

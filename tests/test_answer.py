@@ -648,6 +648,16 @@ def test_whoever_lost_is_asked_for_the_figure_of_the_person_named_after_the_winn
     assert not analyze("How many votes did the winner get?").against
 
 
+def test_the_winner_and_the_total_are_told_apart_from_the_other_figures(tmp_path: Path):
+    body = "Lopez won the vote with 237 ballots, while Reed received 149 ballots. Lopez won 237 of 465 ballots cast."
+    labels = {"Lopez": "PERSON", "Reed": "PERSON", "237": "CARDINAL", "149": "CARDINAL", "465": "CARDINAL"}
+    loaded = _labelled_index(tmp_path / "vote", "Lopez wins", body, labels)
+    assert analyze("How many ballots did the winner receive?").winner and not analyze("How many ballots did the loser receive?").winner
+    assert _short_answer(loaded, "How many ballots did the winner receive?").startswith("237")
+    assert _short_answer(loaded, "How many ballots did the loser receive?").startswith("149")
+    assert _short_answer(loaded, "How many ballots were cast in total in the vote Lopez won?").startswith("465")  # not hers
+
+
 def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_the_article(tmp_path: Path):
     from qa.answer import _before_the_article
 
