@@ -385,20 +385,39 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
     fragment = _fragment(question)
     extras: list[str] = []
     unresolved = False
+    asked = question
     if fragment is not None:
         main, extras = _expand_fragment(fragment, turns, lexicon)
     else:
-        main, unresolved = _resolve_pronouns(question, turns, lexicon, annotate=True)
+        asked = _with_what_was_counted(question, turns)
+        main, unresolved = _resolve_pronouns(asked, turns, lexicon, annotate=True)
     named = any(m.entity.label in NAME_LABELS or m.entity.label == "PROPN" for m in lexicon.mentions(" ".join([main, *extras])))
     if not named or unresolved:
         # Completed with a thing of the last question ("it (the call)", "the recount"), it has its topic.
-        extras += _context(main, turns, lexicon, completed=not unresolved and main != question)
+        extras += _context(main, turns, lexicon, completed=not unresolved and main != asked)
     searched = " ".join((f"{main} [{'; '.join(extras)}]" if extras else main).split())
     try:
         check_question(searched)  # names come from the articles: whatever they hold, the search must be askable
     except QuestionError:
         return question
     return question if searched == " ".join(question.split()) else searched
+
+
+_AUXILIARY = r"(?:were|was|did|do|does|have|has|had|are|is|will|would|can|could)"
+_HOW_MANY_ALONE = re.compile(rf"^(\s*(?:and\s+)?how\s+many)\s+(?={_AUXILIARY}\b)", re.I)
+_HOW_MANY_OF = re.compile(rf"\bhow\s+many\s+((?:[\w-]+\s+){{0,2}}?[\w-]+)\s+{_AUXILIARY}\b", re.I)
+
+
+def _with_what_was_counted(question: str, turns: Sequence[Turn]) -> str:
+    """"How many were cast?" after "How many votes did Noda get?": "How many votes were cast?"."""
+    alone = _HOW_MANY_ALONE.match(question)
+    if alone is None:
+        return question
+    for turn in reversed(turns[-len(AGE_WEIGHTS) :]):
+        counted = _HOW_MANY_OF.search(_plain(turn.searched))
+        if counted is not None:
+            return f"{alone.group(1)} {counted.group(1)} {question[alone.end() :]}"
+    return question
 
 
 def _main_part(searched: str) -> str:
@@ -686,7 +705,7 @@ def _context(question: str, turns: Sequence[Turn], lexicon: Lexicon, completed: 
         if not names:
             names = [e for e in turn.entities("evidence") if e.label not in excluded][:2]
         names = [e for e in names if not any(_same(e, p) for p in present)]
-        topic = _topic(turn.searched) if says_little or not names and not present else ""
+        topic = _topic(turn.searched) if says_little else ""
         if set(text.terms(topic)) <= set(text.terms(question)):
             topic = ""  # "When did the call take place?" needs no "(the call last)"
         if not names and not topic:

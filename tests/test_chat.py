@@ -299,6 +299,8 @@ def test_names_in_a_question(question: str, names: list[tuple[str, str]]):
         (["How many votes did Tom Reed get in the mayoral race?"], "When did it start?", "When did it (the mayoral race) start? [Tom Reed]"),
         (["How many votes did Tom Reed get?"], "And his age?", "What is Tom Reed's age?"),  # asked about for itself
         (["Who is Tom Reed?"], "And his party?", "What is Tom Reed's party?"),  # not "Who is Tom Reed's party?"
+        (["How many votes did Tom Reed get?"], "How many were cast?", "How many votes were cast? [Tom Reed]"),  # what was counted
+        (["How many votes did Tom Reed get?"], "How many people live in Riverton?", "How many people live in Riverton?"),
         (["What did Tom Reed say about Maria Lopez?"], "And about her rival?", "What did Tom Reed say about Maria Lopez's rival?"),  # one "about"
         (["Who is Tom Reed?"], "And his rival?", "Who is Tom Reed's rival?"),
         (["How many votes did Maria Lopez get?"], "And her party?", "How many votes did Maria Lopez's party get?"),
@@ -310,6 +312,13 @@ def test_names_in_a_question(question: str, names: list[tuple[str, str]]):
 )
 def test_rewrite(history: list[str], question: str, searched: str):
     assert rewrite(question, [turn(q) for q in history], LEXICON) == searched
+
+
+def test_a_question_that_says_enough_is_not_given_the_words_of_the_last_one():
+    asked = "How long did the recount take?"
+    declined = [turn(asked, answer=Answer(asked, False, None, False, 0.1, "duration", ()))]  # no names to pass on
+    assert rewrite("Which bus routes will be cut?", declined, LEXICON) == "Which bus routes will be cut?"
+    assert rewrite("Who?", declined, LEXICON) == "Who? [the recount]"  # says little: what it was about
 
 
 def test_two_pronouns_of_two_genders_are_two_people():
