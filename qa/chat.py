@@ -409,7 +409,7 @@ _HOW_MANY_OF = re.compile(rf"\bhow\s+many\s+((?:[\w-]+\s+){{0,2}}?[\w-]+)\s+{_AU
 
 
 def _with_what_was_counted(question: str, turns: Sequence[Turn]) -> str:
-    """"How many were cast?" after "How many votes did Noda get?": "How many votes were cast?"."""
+    """"How many were cast?" after "How many votes did Reed get?": "How many votes were cast?"."""
     alone = _HOW_MANY_ALONE.match(question)
     if alone is None:
         return question
