@@ -376,6 +376,7 @@ def rewrite(question: str, turns: Sequence[Turn], lexicon: Lexicon) -> str:
     - "And her rival?", "What about Reed?": the previous question with the new phrase in place of whom it named;
     - pronouns (she, his, them, it, there): the most salient entity of the last turns that fits, written after the
       pronoun ("did she (Lopez) win"): articles say "she" too, and the sentences that do still match;
+    - "how many were cast?": the noun the last "how many" counted ("how many votes were cast?");
     - no name left, or an "it"/"that" that fits no name: the last turn's names, and its words when the question
       says little, added in square brackets (only the names it asked about or answered with when the question was
       completed with a thing: "how long did it (the call) last?").
