@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from qa import adding
+from qa import about, adding
 from qa import index as index_mod
 from qa.adding import Copy
 from qa.answer import Tuning, analyze, answer
@@ -95,10 +96,14 @@ class Bot:
         # Past the hits that are read again, enough to show top_k pieces of evidence when paraphrases merge.
         hits = search(self.index, vector, analysis.query, k=self.tuning.evidence_pool + top_k, weights=self.weights)
         result = answer(self.index, analysis, hits, top_k=top_k, tuning=self.tuning)
+        field = about.asks(folded)
+        if field is not None:
+            # "Who wrote the article about the call?": the byline of the article that tells the evidence best (read
+            # as a question about the call, in the reranker's order) answers it, not a name in the text.
+            told = answer(self.index, replace(analysis, kind=None), hits, top_k=top_k, tuning=self.tuning)
+            result = about.answer(self.index, field, told, top_k) or result
         return result if result.question == question else _with_question(result, question)
 
 
 def _with_question(result: Answer, question: str) -> Answer:
-    from dataclasses import replace
-
     return replace(result, question=question)

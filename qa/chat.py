@@ -880,6 +880,13 @@ class Chat:
         number = int(argument)
         evidence = shown[number - 1]
         library = self.library()
+        if evidence.sentence < 0:  # a header line (a byline): shown as it stands, above the article's text
+            source = evidence.sources[0]
+            number_of = next((i for i, a in enumerate(library.articles) if (a.path, a.record) == (source.path, source.record)), None)
+            if number_of is None:
+                return Problem(f"/show {argument}", "The article of that evidence is no longer in the index: ask the question again.")
+            line = Sentence(number_of, -1, source.start, source.end, source.line, evidence.text)
+            return Shown(number, evidence, library.articles[number_of], (line,), 0)
         rows = library.paragraph(evidence.sentence)
         sentence = library.sentences[evidence.sentence]
         return Shown(number, evidence, library.articles[sentence.article], tuple(library.sentences[r] for r in rows), rows.index(evidence.sentence))

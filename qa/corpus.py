@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import CorpusError
-from qa.types import Article, Sentence
+from qa.types import Article, HeaderLine, Sentence
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 HTML_SUFFIXES = (".html", ".htm")
@@ -172,7 +172,7 @@ def _unreadable(data: bytes) -> str | None:
 
 def parse_article(path: str, text: str, mtime_ns: int = 0) -> ParsedArticle:
     """Find the metadata, paragraphs and sentences of one article's text (a .txt or .md file)."""
-    meta, body_start = _header(text)
+    meta, body_start, header = _header(text)
     sentences = _sentences(text, body_start)
     title = meta.get("title") or _title_from(sentences, path)
     article = Article(
@@ -186,6 +186,7 @@ def parse_article(path: str, text: str, mtime_ns: int = 0) -> ParsedArticle:
         outlet=meta.get("outlet"),
         sentences=len(sentences),
         url=meta.get("url"),
+        header=tuple(header),
     )
     return ParsedArticle(article, text, sentences)
 
@@ -470,12 +471,20 @@ def _lines(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
         pos = end + 1
 
 
-def _header(text: str) -> tuple[dict[str, str], int]:
-    """Metadata from the first lines (title, date, author, outlet) and where the body starts."""
+def _header(text: str) -> tuple[dict[str, str], int, list[HeaderLine]]:
+    """Metadata from the first lines (title, date, author, outlet), where the body starts, and the header line
+    that gave each (so that an answer can cite it)."""
     meta: dict[str, str] = {}
     body = 0
     seen = 0
     lines = list(_lines(text, 1 if text.startswith("\ufeff") else 0))
+    read: list[HeaderLine] = []
+
+    def stands(field: str, start: int, end: int) -> None:
+        lead = len(text[start:end]) - len(text[start:end].lstrip())
+        start, end = start + lead, start + len(text[start:end].rstrip())
+        read.append(HeaderLine(field, start, end, text.count("\n", 0, start) + 1, text[start:end]))
+
     for number, (start, end) in enumerate(lines):
         line = text[start:end].strip()
         if not line:
@@ -485,22 +494,27 @@ def _header(text: str) -> tuple[dict[str, str], int]:
         if seen > HEADER_LINES:
             break
         following = text[lines[number + 1][0] : lines[number + 1][1]].strip() if number + 1 < len(lines) else ""
+        before = set(meta)
         value = _metadata_line(line, meta, first=seen == 1, wrapped=bool(following) and _continues(line, following))
         if value is None:
             prefix = _DATE_PREFIX.match(text, start, end) if "date" not in meta else None
             if prefix:
                 meta["date"] = _iso_date(prefix.group(1)) or prefix.group(1)
                 body = prefix.end()
+                stands("date", start, prefix.end())
             else:
                 body = start
             break
+        for key in ("title", "author", "date", "outlet"):
+            if key in meta and key not in before:
+                stands(key, start, end)
         body = end + 1
     body = min(body, len(text))
     dateline = _DATELINE.match(text, body)
     if dateline and "\n" not in dateline.group(0) and _dateline_has_marker(dateline.group(0)):
         meta["dateline"] = " ".join(dateline.group(0).rstrip(" :–—-").split())
         body = dateline.end()
-    return meta, body
+    return meta, body, read
 
 
 def _dateline_has_marker(found: str) -> bool:

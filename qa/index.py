@@ -7,7 +7,7 @@ Layout of the index folder::
     .readers                held (shared) while a process loads a build folder: it is not removed meanwhile
     build-<id>/
         manifest.json       format, version, model, corpus fingerprint, counts, file checksums
-        articles.jsonl      one article a line (path, title, date, url, hashes, ...)
+        articles.jsonl      one article a line (path, title, date, url, hashes, header lines, ...)
         sentences.jsonl     row i = FAISS id i: article, paragraph, offsets, line, text, spans
                             ([start, end, label], or [start, end, label, tagger's label] where
                             the corpus-wide vote changed it)
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from qa.embed import Embedder
 
 FORMAT = "qa-index"
-VERSION = 8  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept; 4: irregular verbs; 5: British spellings as American; 6: contractions of function words left out; 7: a sentence that opens with "He" or "She" matched with the person it speaks of; 8: also past an opening phrase
+VERSION = 9  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept; 4: irregular verbs; 5: British spellings as American; 6: contractions of function words left out; 7: a sentence that opens with "He" or "She" matched with the person it speaks of; 8: also past an opening phrase; 9: where the header gives the title, author, date, outlet (Article.header)
 CURRENT = "CURRENT"
 QUERY_MODEL = "query-model"
 _HASHED_LIMIT = 32 * 1024 * 1024  # larger files are checked by size; their loaders reject damage

@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class HeaderLine(NamedTuple):
+    """A line of an article's header that gives its title, author, date or outlet, located in its text."""
+
+    field: str  # "title", "author", "date" or "outlet"
+    start: int
+    end: int
+    line: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,11 @@ class Article:
     url: str | None = None
     kind: str = "text"  # "text", "html" or "jsonl": what the sentence offsets point into
     record: int | None = None  # JSONL: the line of the file that holds the article
+    header: tuple[HeaderLine, ...] = ()  # where a text file's header gives the title, author, date or outlet
+
+    def __post_init__(self) -> None:
+        if type(self.header) is not tuple or not all(type(h) is HeaderLine for h in self.header):  # read back from JSON as lists
+            object.__setattr__(self, "header", tuple(HeaderLine(*h) for h in self.header))
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ class Evidence:
 
     text: str
     score: float
-    sentence: int  # row of the representative sentence in the index
+    sentence: int  # row of the representative sentence in the index; -1 for a header line (a byline, a date line)
     answer_span: tuple[int, int] | None = None
     sources: tuple[Source, ...] = ()
 
