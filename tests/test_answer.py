@@ -1490,3 +1490,20 @@ def test_a_surname_and_the_full_name_it_ends_are_one_answer():
     listed = {k: _Candidate(t, by_group={0: 0.1}) for k, t in (("noble", "Noble"), ("goldenson and noble", "Goldenson and Noble"))}
     _join_full_names(listed)
     assert set(listed) == {"noble", "goldenson and noble"}  # two people, not Noble's full name
+
+
+def test_evidence_that_shares_none_of_the_questions_words_answers_nothing():
+    from qa.answer import Tuning, confidence
+
+    t = Tuning()
+    signals = {name: 0.0 for name, _ in t.weights} | {"cosine": 0.9, "probability": 0.9, "dense_rank": 1.0}
+
+    def logistic(covered: float) -> float:
+        z = t.bias + sum(w * (signals | {"coverage_answer": covered})[name] for name, w in t.weights)
+        return 1 / (1 + math.exp(-z))
+
+    for covered in (1.0, t.unrelated):  # enough of its words: the logistic model's probability
+        assert confidence(signals | {"coverage_answer": covered}, t) == pytest.approx(logistic(covered), abs=1e-4) and logistic(covered) > t.threshold
+    half = t.unrelated / 2
+    assert confidence(signals | {"coverage_answer": half}, t) == pytest.approx(logistic(half) / 2, abs=1e-4)
+    assert confidence(signals | {"coverage_answer": 0.0}, t) == 0.0

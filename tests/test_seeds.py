@@ -157,3 +157,10 @@ def test_damaged_query_model_raises_index_corrupt_error(seed_index: SeedIndex, t
     result = run_qa("ask", VOTES, "--corpus", str(seed_index.corpus), "--index", str(root))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "query model" in result.stderr
+
+
+def test_a_question_about_what_the_articles_never_name_is_not_answered(seed_bot):
+    # none of the seeds names China: the closest sentence (her praise for Trump's leadership) is related reading
+    result = seed_bot.ask("Did she mention China?")
+    assert result.answered is False and result.answer is None
+    assert result.confidence < 0.5 and result.evidence
