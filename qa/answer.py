@@ -745,6 +745,8 @@ class _Reader:
         self.counting = question.kind in ("number", "money", "percent", "quantity", "rank")
         # "How many votes were cast in total?": the 465 of "won 237 of 465 votes", not the 237.
         self.totalling = self.counting and bool(_TOTAL.search(question.text))
+        # "How many votes were cast for her?": the 237 of "won 237 of 465 votes cast", not the 465.
+        self.parting = self.counting and not self.totalling and bool(_CAST_FOR.search(question.text))
         self.naming = question.kind == "thing" and bool(_NAMING.search(question.text))
         self.calling = question.kind == "quote" and bool(re.search(r"\bcall\b", question.text, re.I))
         # "What did the leaders discuss?": what a sentence says they discussed, focused on, stressed...
@@ -867,6 +869,8 @@ class _Reader:
             score *= _unit_match(value, question) * titled
             if self.totalling:
                 score *= _share_of_a_total(sentence.text, start, end)
+            elif self.parting:
+                score *= 2.0 - _share_of_a_total(sentence.text, start, end)
             agreement = _agreement(sentence, span, question, end)
             begin = sentence.text.find(value, start)
             where = (begin, begin + len(value)) if begin >= 0 else (start, end)
@@ -909,7 +913,9 @@ def _in_a_future_clause(sentence: str, start: int) -> bool:
     return bool(marks) and not _CLAUSE_BREAK.search(before[marks[-1].end() :])
 
 
-_TOTAL = re.compile(r"\b(?:total|in all|altogether|overall|all told)\b", re.I)
+# "How many ... in total?", and "how many votes were cast?" (not "... cast for her?", a part of them).
+_CAST_FOR = re.compile(r"\bcast\s+(?:for|in favou?r of|by)\b", re.I)
+_TOTAL = re.compile(r"\b(?:total|in all|altogether|overall|all told)\b|\b(?:were|was|been|are|is) cast\b(?![^?]*\b(?:for|by|against)\b)", re.I)
 _OF_A_TOTAL_BEFORE = re.compile(r"\d[\d,.]*\s+(?:of|out\s+of)\s+(?:the\s+)?$")
 _OF_A_TOTAL_AFTER = re.compile(r"\s+(?:of|out\s+of)\s+(?:the\s+)?\d")
 

@@ -656,6 +656,8 @@ def test_the_winner_and_the_total_are_told_apart_from_the_other_figures(tmp_path
     assert _short_answer(loaded, "How many ballots did the winner receive?").startswith("237")
     assert _short_answer(loaded, "How many ballots did the loser receive?").startswith("149")
     assert _short_answer(loaded, "How many ballots were cast in total in the vote Lopez won?").startswith("465")  # not hers
+    assert _short_answer(loaded, "How many ballots were cast in the vote?").startswith("465")  # all cast: the total
+    assert _short_answer(loaded, "How many ballots were cast for Lopez?").startswith("237")  # those cast for her: a part
 
 
 def test_a_question_about_what_will_happen_is_not_answered_with_a_year_before_the_article(tmp_path: Path):
@@ -1312,6 +1314,7 @@ def test_which_thing_is_answered_by_one_named_so_before_what_stands_nearer(tmp_p
     line = "Only royalty could enter the area, which later became the Saxon Garden."
     loaded = _labelled_index(tmp_path, "Parks", line, {"Only royalty": "NP", "the area": "NP", "the Saxon Garden": "NP"})
     assert _short_answer(loaded, "What garden could only royalty enter?") == "the Saxon Garden"
+
 
 
 @pytest.mark.parametrize(
