@@ -831,6 +831,8 @@ class _Reader:
             own_words = span_terms - {question.head} if head_match else span_terms
             if not own_words or own_words <= q_terms:
                 continue  # the question's own words are not its answer ("the field" for "what field type?")
+            if head_match and own_words <= _generic_terms():
+                continue  # nor its noun with words that say not which one ("important agreements", "several gardens")
             if question.names and own_words & set(question.names) and own_words - q_terms <= _TITLES:
                 continue  # nor whom it names, by their title ("Prime Minister Takaichi" for "what does Takaichi face?")
             overlap = len(own_words & q_terms) / len(own_words)
@@ -1023,6 +1025,11 @@ _GENERIC = frozenset(
     further additional possible particular specific similar large small big great high low long short significant
     rising growing""".split()
 )
+
+
+@lru_cache(maxsize=1)
+def _generic_terms() -> frozenset[str]:
+    return frozenset(text.terms(" ".join(_GENERIC)))
 
 
 def _named_as_asked(value: str, head: str) -> bool:

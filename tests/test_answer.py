@@ -1316,6 +1316,13 @@ def test_which_thing_is_answered_by_one_named_so_before_what_stands_nearer(tmp_p
     assert _short_answer(loaded, "What garden could only royalty enter?") == "the Saxon Garden"
 
 
+def test_the_questions_noun_with_words_that_say_not_which_one_is_no_answer(tmp_path: Path):
+    # "Important agreements" stands first and holds the noun asked for; it says no more than the question does.
+    line = "Important agreements were signed on trade and rare earth elements in Malaysia."
+    labels = {"Important agreements": "NP", "trade": "NP", "rare earth elements": "NP", "Malaysia": "GPE"}
+    loaded = _labelled_index(tmp_path, "Deals", line, labels)
+    assert _short_answer(loaded, "What agreements were signed in Malaysia?") in ("trade", "rare earth elements")
+
 
 @pytest.mark.parametrize(
     "line, tagged, whole",
