@@ -68,7 +68,7 @@ _FIELD_WORDS = frozenset(
 def asks(question: str) -> str | None:
     """The header field a question asks about ("author", "date", "title" or "outlet"), or None when it asks about
     the news."""
-    # A chat's rewrite says in brackets what a pronoun stands for ("When was it (the call) published? [Trump]"):
+    # A chat's rewrite says in brackets what a pronoun stands for ("When was it (the call) published? [Jane Doe]"):
     # what is asked is the question without them.
     folded = " ".join(re.sub(r"\s*\[[^\]]*\]\s*$|\s*\([^)]*\)", "", question).split())
     for field, pattern in (("author", _AUTHOR), ("date", _DATE), ("title", _TITLE), ("outlet", _OUTLET)):
