@@ -95,13 +95,15 @@ class Bot:
         vector = self.index.query_embedder().encode([analysis.query])[0]
         # Past the hits that are read again, enough to show top_k pieces of evidence when paraphrases merge.
         hits = search(self.index, vector, analysis.query, k=self.tuning.evidence_pool + top_k, weights=self.weights)
-        result = answer(self.index, analysis, hits, top_k=top_k, tuning=self.tuning)
+        result = None
         field = about.asks(folded)
         if field is not None:
             # "Who wrote the article about the call?": the byline of the article that tells the evidence best (read
             # as a question about the call, in the reranker's order) answers it, not a name in the text.
             told = answer(self.index, replace(analysis, kind=None), hits, top_k=top_k, tuning=self.tuning)
-            result = about.answer(self.index, field, told, top_k) or result
+            result = about.answer(self.index, field, told, top_k)
+        if result is None:  # a question about the news, or no article gives the field it asks for
+            result = answer(self.index, analysis, hits, top_k=top_k, tuning=self.tuning)
         return result if result.question == question else _with_question(result, question)
 
 
