@@ -556,14 +556,23 @@ def _rerank(index: Index, question: Question, hits: list[Hit], reader: _Reader, 
     if not hits:
         return hits
     pairs = question_pairs(question)
+    asked = frozenset(question.terms)
     scored = []
     for position, hit in enumerate(hits):
         signals = ranking_signals(index, question, hit, reader, pairs)
         z = sum(weight * signals[name] for name, weight in tuning.ranking)
-        scored.append((-z, position, hit))
+        # A sentence that says nothing but the question's own words (a byline's "Austin Collins" for "What does
+        # Austin Collins cover?") cannot answer it, however alike the two are: it goes after every other.
+        scored.append((_words_of(index.sentences[hit.sentence].text)[0] <= asked, -z, position, hit))
     scored.sort()
     scale, shift = tuning.ranking_calibration
-    return [replace(hit, score=round(_sigmoid(scale * -negative + shift), 6)) for negative, _, hit in scored]
+    out: list[Hit] = []
+    for repeats, negative, _, hit in scored:
+        score = _sigmoid(scale * -negative + shift)
+        if repeats and out:
+            score = min(score, out[-1].score)
+        out.append(replace(hit, score=round(score, 6)))
+    return out
 
 
 def _below(reranked: list[Hit], pool: list[Hit], rest: list[Hit]) -> list[Hit]:

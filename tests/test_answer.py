@@ -477,6 +477,27 @@ def test_reranking_reads_each_sentence_for_what_the_question_asks(tmp_path: Path
     assert all(0.0 < s < 1.0 for s in scores)  # the probability that the sentence holds the answer
 
 
+def test_a_sentence_of_only_the_questions_words_is_reranked_last(tmp_path: Path):
+    from qa.answer import Tuning, _idf, _Reader, _rerank
+    from qa.retrieve import search
+
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {"a.txt": "Markets\n\nStocks fell on Monday. He covers the stock market from Dubai.\n\nJane Doe\n\nJane Doe writes for us.\n"},
+    )
+    fake_build(corpus, tmp_path / "index")
+    loaded = index_mod.load(tmp_path / "index")
+    question = analyze("What does Jane Doe cover?")
+    hits = search(loaded, HashEmbedder().encode([question.text])[0], question.text, k=4)
+    texts = [loaded.sentences[h.sentence].text for h in hits]
+    assert texts.index("Jane Doe") < texts.index("He covers the stock market from Dubai.")  # alike, by its words
+    reranked = _rerank(loaded, question, hits, _Reader(loaded, question, _idf(loaded, question.terms)), Tuning())
+    # A byline's bare name says nothing the question does not: it cannot answer it.
+    assert loaded.sentences[reranked[-1].sentence].text == "Jane Doe"
+    scores = [h.score for h in reranked]
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_every_ranking_signal_is_measured(tiny_bot: Bot):
     from qa.answer import Tuning, _idf, _Reader, question_pairs, ranking_signals
     from qa.retrieve import search
