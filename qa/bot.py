@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from qa import about, adding
+from qa import about, acronyms, adding
 from qa import index as index_mod
 from qa.adding import Copy
 from qa.answer import Tuning, analyze, answer
@@ -96,7 +96,10 @@ class Bot:
         # Past the hits that are read again, enough to show top_k pieces of evidence when paraphrases merge.
         hits = search(self.index, vector, analysis.query, k=self.tuning.evidence_pool + top_k, weights=self.weights)
         result = None
-        field = about.asks(folded)
+        abbreviation = acronyms.asks(folded)
+        if abbreviation is not None:  # "What does FOIP stand for?": where an article defines it
+            result = acronyms.answer(self.index, abbreviation, hits, folded, analysis.kind, top_k)
+        field = about.asks(folded) if result is None else None
         if field is not None:
             # "Who wrote the article about the call?": the byline of the article that tells the evidence best (read
             # as a question about the call, in the reranker's order) answers it, not a name in the text.

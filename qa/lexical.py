@@ -51,6 +51,13 @@ class LexicalIndex:
             return 0
         return int(self.indptr[tid + 1] - self.indptr[tid])
 
+    def rows(self, term: str) -> np.ndarray:
+        """The sentences whose terms hold the term (with their article's title)."""
+        tid = self.vocab_dict.get(term)
+        if tid is None or tid >= self.terms:
+            return self.indices[:0]
+        return self.indices[int(self.indptr[tid]) : int(self.indptr[tid + 1])]
+
     def idf(self, term: str) -> float:
         """Lucene's inverse document frequency (0 document frequency for an unknown term)."""
         df = self.document_frequency(term)

@@ -75,6 +75,19 @@ def fake_build(corpus: Path, root: Path, embedder=None, find_spans=number_spans,
     return index_mod.build(corpus, root, embedder=embedder or HashEmbedder(), find_spans=find_spans, export_query_model=False, **kwargs)
 
 
+def fake_bot(folder: Path, files: dict[str, str | bytes]):
+    """A Bot over an index of ``files`` (written to ``folder``/corpus) built and queried with the fake embedder; and
+    that corpus folder."""
+    from qa.bot import Bot
+
+    corpus = write_corpus(folder / "corpus", files)
+    fake_build(corpus, folder / "index")
+    index = index_mod.load(folder / "index")
+    embedder = HashEmbedder()
+    index.query_embedder = lambda: embedder  # type: ignore[method-assign]
+    return corpus, Bot(index)
+
+
 # ---------------------------------------------------------------- corpora
 
 TINY = {

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import HashEmbedder, SeedIndex, check_contract, fake_build, read_raw, run_qa, write_corpus
+from helpers import HashEmbedder, SeedIndex, check_contract, fake_bot, read_raw, run_qa
 
 from qa import about, chat
 from qa import index as index_mod
@@ -125,12 +125,7 @@ def test_a_question_about_the_news_is_not_one_about_the_articles(question: str):
 
 @pytest.fixture
 def bot(tmp_path: Path) -> tuple[Path, Bot]:
-    corpus = write_corpus(tmp_path / "corpus", ARTICLES)
-    fake_build(corpus, tmp_path / "index")
-    index = index_mod.load(tmp_path / "index")
-    embedder = HashEmbedder()
-    index.query_embedder = lambda: embedder  # type: ignore[method-assign]
-    return corpus, Bot(index)
+    return fake_bot(tmp_path, ARTICLES)
 
 
 def cited(corpus: Path, evidence) -> str:

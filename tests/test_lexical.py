@@ -46,6 +46,18 @@ def test_document_frequency_and_idf(tmp_path: Path):
     assert ours.idf("nothing") > ours.idf("summit") > ours.idf("vote") > 0
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_rows_of_a_term_are_the_sentences_that_hold_it(tmp_path: Path, seed: int):
+    corpus = _corpus(seed, 40)
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    index.save(str(tmp_path), show_progress=False)
+    ours = LexicalIndex(tmp_path)
+    for word in WORDS:
+        assert sorted(int(r) for r in ours.rows(word)) == [i for i, doc in enumerate(corpus) if word in doc]
+    assert len(ours.rows("nothing")) == 0
+
+
 def test_mismatched_arrays_are_refused(tmp_path: Path):
     index = bm25s.BM25()
     index.index([["a1", "b1"], ["b1"]], show_progress=False)
