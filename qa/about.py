@@ -127,9 +127,9 @@ def _header_evidence(index: Index, number: int, field: str) -> Evidence:
     if line is None:
         row = sum(a.sentences for a in index.articles[:number])
         s = index.sentences[row]
-        source = Source(article.path, article.title, s.start, s.end, s.line, article.outlet, article.date, article.author, article.url, article.kind, article.record)
+        source = Source.of(article, s.start, s.end, s.line)
         return Evidence(s.text, 1.0, row, None, (source,))
-    source = Source(article.path, article.title, line.start, line.end, line.line, article.outlet, article.date, article.author, article.url, article.kind, article.record)
+    source = Source.of(article, line.start, line.end, line.line)
     return Evidence(line.text, 1.0, -1, _span(line, _value(article, field) or ""), (source,))
 
 

@@ -145,21 +145,16 @@ def answer(index: Index, asked: Asked, hits: list[Hit], question: str, expected:
             found.setdefault(key, []).append((row, span, short))
     if not found:
         return None
-    groups = sorted(found.values(), key=lambda rows: (min(order.get(r, len(order) + r) for r, _, _ in rows), -len(rows)))
+    # Each long form's sentences, best retrieved first (then in the corpus's order); the long forms likewise.
+    groups = sorted((sorted(g, key=lambda item: order.get(item[0], len(order) + item[0])) for g in found.values()), key=lambda g: (order.get(g[0][0], len(order) + g[0][0]), -len(g)))
     evidence = []
     for number, group in enumerate(groups[:top_k]):
-        group = sorted(group, key=lambda item: order.get(item[0], len(order) + item[0]))
         row, span, _ = group[0]
-        sources, seen = [], set()
-        for r, _, _ in group:
-            s = index.sentences[r]
-            if (s.article, s.start) not in seen:
-                seen.add((s.article, s.start))
-                a = index.articles[s.article]
-                sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date, a.author, a.url, a.kind, a.record))
+        rows = {(index.sentences[r].article, index.sentences[r].start): index.sentences[r] for r, _, _ in group}
+        sources = tuple(Source.of(index.articles[s.article], s.start, s.end, s.line) for s in rows.values())
         # The first long form answers; another one (the same letters for something else) is shown, not given as the answer.
-        evidence.append(Evidence(index.sentences[row].text, CONFIDENCE if number == 0 else 0.5, row, span if number == 0 else None, tuple(sources)))
-    row, span, short = sorted(groups[0], key=lambda item: order.get(item[0], len(order) + item[0]))[0]
+        evidence.append(Evidence(index.sentences[row].text, CONFIDENCE if number == 0 else 0.5, row, span if number == 0 else None, sources))
+    row, span, short = groups[0][0]
     value = index.sentences[row].text[span[0] : span[1]] if asked.short else short
     return Answer(question, True, value, True, CONFIDENCE, expected, tuple(evidence))
 

@@ -1905,8 +1905,7 @@ def _evidence(index: Index, group: _Group, candidate: _Candidate | None) -> Evid
         if (s.article, s.start) in seen:
             continue
         seen.add((s.article, s.start))
-        a = index.articles[s.article]
-        sources.append(Source(a.path, a.title, s.start, s.end, s.line, a.outlet, a.date, a.author, a.url, a.kind, a.record))
+        sources.append(Source.of(index.articles[s.article], s.start, s.end, s.line))
     span = None
     if candidate is not None:
         for row in group.rows:

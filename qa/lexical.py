@@ -46,10 +46,7 @@ class LexicalIndex:
 
     def document_frequency(self, term: str) -> int:
         """In how many sentences the term occurs."""
-        tid = self.vocab_dict.get(term)
-        if tid is None or tid >= self.terms:
-            return 0
-        return int(self.indptr[tid + 1] - self.indptr[tid])
+        return len(self.rows(term))
 
     def rows(self, term: str) -> np.ndarray:
         """The sentences whose terms hold the term (with their article's title)."""

@@ -82,6 +82,12 @@ class Source:
     kind: str = "text"  # as Article.kind: what start and end point into
     record: int | None = None  # JSONL: the line of the file that holds the article
 
+    @classmethod
+    def of(cls, article: Article, start: int, end: int, line: int) -> Source:
+        """The citation of ``article`` at ``start:end`` (on ``line``), with what the article says about itself."""
+        a = article
+        return cls(a.path, a.title, start, end, line, a.outlet, a.date, a.author, a.url, a.kind, a.record)
+
 
 @dataclass(frozen=True)
 class Evidence:

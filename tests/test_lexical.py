@@ -20,13 +20,18 @@ def _corpus(seed: int, docs: int) -> list[list[str]]:
     return [[rng.choice(WORDS) for _ in range(rng.randint(1, 12))] for _ in range(docs)]
 
 
+def _saved(folder: Path, corpus: list[list[str]]) -> tuple[bm25s.BM25, LexicalIndex]:
+    """bm25s's index of the corpus, saved to the folder, and ours read back from it."""
+    reference = bm25s.BM25()
+    reference.index(corpus, show_progress=False)
+    reference.save(str(folder), show_progress=False)
+    return reference, LexicalIndex(folder)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_scores_match_bm25s(tmp_path: Path, seed: int):
     corpus = _corpus(seed, 60)
-    reference = bm25s.BM25()
-    reference.index(corpus, show_progress=False)
-    reference.save(str(tmp_path), show_progress=False)
-    ours = LexicalIndex(tmp_path)
+    reference, ours = _saved(tmp_path, corpus)
     rng = random.Random(seed + 100)
     for _ in range(20):
         query = [rng.choice(WORDS + ["unknown", "absent"]) for _ in range(rng.randint(1, 5))]
@@ -37,10 +42,7 @@ def test_scores_match_bm25s(tmp_path: Path, seed: int):
 
 def test_document_frequency_and_idf(tmp_path: Path):
     corpus = [["vote", "party"], ["vote"], ["summit"]]
-    index = bm25s.BM25()
-    index.index(corpus, show_progress=False)
-    index.save(str(tmp_path), show_progress=False)
-    ours = LexicalIndex(tmp_path)
+    _, ours = _saved(tmp_path, corpus)
     assert ours.document_frequency("vote") == 2
     assert ours.document_frequency("nothing") == 0
     assert ours.idf("nothing") > ours.idf("summit") > ours.idf("vote") > 0
@@ -49,10 +51,7 @@ def test_document_frequency_and_idf(tmp_path: Path):
 @pytest.mark.parametrize("seed", range(3))
 def test_the_rows_of_a_term_are_the_sentences_that_hold_it(tmp_path: Path, seed: int):
     corpus = _corpus(seed, 40)
-    index = bm25s.BM25()
-    index.index(corpus, show_progress=False)
-    index.save(str(tmp_path), show_progress=False)
-    ours = LexicalIndex(tmp_path)
+    _, ours = _saved(tmp_path, corpus)
     for word in WORDS:
         assert sorted(int(r) for r in ours.rows(word)) == [i for i, doc in enumerate(corpus) if word in doc]
     assert len(ours.rows("nothing")) == 0
