@@ -72,7 +72,7 @@ def run_stages(index_dir: Path, questions: list[dict]) -> dict:
         golds = q["answers"]
         hits = {}
         for stage, w in weights.items():
-            hits[stage] = search(index, vector, analysis.query, k=k, weights=w)
+            hits[stage] = search(index, vector, analysis.query, k=k, weights=w, pool=tuning.evidence_pool)
             if q["answerable"]:
                 ranks[stage].append(first_rank([index.sentences[h.sentence].text for h in hits[stage][:5]], golds))
         default_hits = hits["fusion + context"]
@@ -134,7 +134,7 @@ def run_warm(index_dir: Path, questions: list[dict], n: int) -> dict:
         t1 = time.perf_counter()
         vector = index.query_embedder().encode([analysis.query])[0]
         t2 = time.perf_counter()
-        hits = search(index, vector, analysis.query, k=bot.tuning.evidence_pool + 5, weights=bot.weights)
+        hits = search(index, vector, analysis.query, k=bot.tuning.evidence_pool + 5, weights=bot.weights, pool=bot.tuning.evidence_pool)
         t3 = time.perf_counter()
         answer(index, analysis, hits, top_k=5, tuning=bot.tuning)
         t4 = time.perf_counter()

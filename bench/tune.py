@@ -81,7 +81,7 @@ def main() -> None:
     table, labels, r1, short, kinds, r1_retrieval = [], [], [], [], [], []
     shown = 0
     for row, question, vector in zip(rows, questions, vectors, strict=True):
-        hits = search(index, vector, question.query, k=tuning.evidence_pool + 5, weights=bot.weights)
+        hits = search(index, vector, question.query, k=tuning.evidence_pool + 5, weights=bot.weights, pool=tuning.evidence_pool)
         found = assess(index, question, hits, tuning)
         names = names or list(found.signals)
         table.append([found.signals[n] for n in names])

@@ -151,7 +151,7 @@ class Tuning:
         ("dense_rank", -2.539),  # with the cosine: the best dense match anywhere, not just the top's
         ("negation", -2.884),  # a negated question, a sentence that is not
     )
-    bias: float = 0.291
+    bias: float = 0.26
     threshold: float = 0.5
     # Below this share of the question's weight in the answer's sentence (and its neighbours, its title), the confidence
     # falls in proportion. On the SQuAD 2.0 dev half no question was answered with less than 0.1 but one the articles

@@ -94,7 +94,7 @@ class Bot:
         analysis = analyze(folded)
         vector = self.index.query_embedder().encode([analysis.query])[0]
         # Past the hits that are read again, enough to show top_k pieces of evidence when paraphrases merge.
-        hits = search(self.index, vector, analysis.query, k=self.tuning.evidence_pool + top_k, weights=self.weights)
+        hits = search(self.index, vector, analysis.query, k=self.tuning.evidence_pool + top_k, weights=self.weights, pool=self.tuning.evidence_pool)
         result = None
         abbreviation = acronyms.asks(folded)
         if abbreviation is not None:  # "What does FOIP stand for?": where an article defines it

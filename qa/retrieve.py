@@ -34,8 +34,10 @@ class Hit:
     lexical: float  # BM25, divided by the best BM25 score of the question
 
 
-def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, weights: Weights | None = None) -> list[Hit]:
-    """The ``k`` best sentences for a question, best first."""
+def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, weights: Weights | None = None, pool: int = 0) -> list[Hit]:
+    """The ``k`` best sentences for a question, best first. The sentence closest in meaning is always among the
+    first ``pool``: when the question's words stand in many sentences but the one that answers says them in other
+    words ("premier" for "Prime Minister"), fusion ranks it low, and the reranker that reads the pool must see it."""
     import numpy as np
 
     w = weights or Weights()
@@ -73,7 +75,11 @@ def search(index: Index, query_vector: np.ndarray, question: str, k: int = 10, w
     context = np.where(has_after, np.maximum(context, own[np.minimum(at + 1, len(rows) - 1)]), context)
     score = own[at] + w.context * context
 
-    order = np.lexsort((candidates, -score))[:k]
+    order = np.lexsort((candidates, -score))
+    closest = int(np.argmax(cosine[at]))
+    if 0 < pool <= k and closest not in order[:pool]:
+        order = np.concatenate([order[: pool - 1], [closest], order[pool - 1 :][order[pool - 1 :] != closest]])
+    order = order[:k]
     return [Hit(int(candidates[i]), float(score[i]), float(own[at[i]]), float(cosine[at[i]]), float(lexical[at[i]])) for i in order]
 
 

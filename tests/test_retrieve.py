@@ -104,6 +104,22 @@ def test_k_smaller_than_the_candidate_pool_gives_the_top_of_the_full_ranking(has
     assert [h.sentence for h in top] == [h.sentence for h in full[:3]]
 
 
+@pytest.mark.parametrize("pool", [1, 2, 3])
+def test_the_closest_sentence_in_meaning_is_always_in_the_pool(hashed: index_mod.Index, pool: int):
+    """The question's words stand in other sentences, the sentence its vector is closest to says none of them: the
+    reranker that reads the first ``pool`` hits must still see that one, and the others keep their order."""
+    question = "Lava flowed toward the town after the volcano erupted"
+    vector = hashed.vectors(np.asarray([8]))[0]  # the last sentence of the corpus: it shares no word with the question
+    lexical = Weights(dense=0.01, lexical=1.0)
+    fused = search(hashed, vector, question, k=6, weights=lexical)
+    assert 8 not in [h.sentence for h in fused[:3]]
+    kept = search(hashed, vector, question, k=6, weights=lexical, pool=pool)
+    assert kept[pool - 1].sentence == 8 and kept[pool - 1].dense == pytest.approx(1.0, abs=1e-5)
+    others = [h.sentence for h in kept if h.sentence != 8]
+    assert others == [h.sentence for h in fused if h.sentence != 8][: len(others)]
+    assert len(kept) == 6 and len(set(h.sentence for h in kept)) == 6
+
+
 @pytest.mark.parametrize("question", ["The volcano erupted.", "something else entirely", "what is it?", "?"])
 def test_corpus_of_one_sentence(tmp_path: Path, question: str):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": "The volcano erupted."})
