@@ -791,6 +791,7 @@ class _Reader:
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
         spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
         source = _source(sentence.text) if self.sourcing else None  # whom the sentence cites, once for all its spans
+        kin = _kin(question.head) - {question.head} if question.head else frozenset()
         for span in _typed_spans(spans, priors, sentence.text):
             if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
                 continue
@@ -842,6 +843,8 @@ class _Reader:
                 continue  # the question's own words are not its answer ("the field" for "what field type?")
             if head_match and own_words <= _generic_terms():
                 continue  # nor its noun with words that say not which one ("important agreements", "several gardens")
+            if own_words & kin and own_words <= kin | q_terms | _generic_terms():
+                continue  # nor that noun said another way ("several challenges" for "what issues", "the house" for "which chamber")
             if question.names and own_words & set(question.names) and own_words - q_terms <= _TITLES:
                 continue  # nor whom it names, by their title ("Prime Minister Takaichi" for "what does Takaichi face?")
             overlap = len(own_words & q_terms) / len(own_words)
@@ -1470,10 +1473,23 @@ def _names_another_kind(value: str, question: Question) -> bool:
     return not any(question.head in sort and text.stem(singular) in sort for sort in _SORTS)
 
 
+def _kin(head: str) -> frozenset[str]:
+    """The nouns that stand for a question's noun, as stems ("challeng" and "problem" for "issu")."""
+    return frozenset().union(*(sort for sort in _SORTS + _KINDRED if head in sort))
+
+
 def _stem_groups(*groups: str) -> tuple[frozenset[str], ...]:
     """Groups of words that stand for one another, as stems: ("chamber house", "party bloc")."""
     return tuple(frozenset(text.stem(w) for w in words.split()) for words in groups)
 
+
+# Nouns that, said without a name, stand for one another in a question and its answer.
+_KINDRED = _stem_groups(
+    "issue problem challenge difficulty trouble concern obstacle hurdle",
+    "deal agreement accord pact treaty",
+    "talk talks conversation call discussion",
+    "trip visit journey tour",
+)
 
 # Bodies that are not somewhere: a "which city" answer does not end in one (a house, a court or a church may).
 _NOT_SITES = frozenset(

@@ -1346,6 +1346,18 @@ def test_the_questions_noun_with_words_that_say_not_which_one_is_no_answer(tmp_p
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["What issues does the new leader face?", "What problems does the new leader face?", "Which difficulties await the new leader?"],
+)
+def test_the_questions_noun_said_another_way_is_no_answer(tmp_path: Path, question: str):
+    # "the challenges" stands nearest the question's words; it is what the question asks about, not which ones.
+    line = "Among the challenges the new leader faces are a sluggish economy and a divided party."
+    labels = {"the challenges": "NP", "the new leader": "NP", "a sluggish economy": "NP", "a divided party": "NP"}
+    loaded = _labelled_index(tmp_path, "Challenges", line, labels)
+    assert _short_answer(loaded, question) in ("a sluggish economy", "a divided party")
+
+
+@pytest.mark.parametrize(
     "line, tagged, whole",
     [
         ("Walt wanted ABC to invest $500,000 in the park.", "500,000", "$500,000"),
