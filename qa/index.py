@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from qa.embed import Embedder
 
 FORMAT = "qa-index"
-VERSION = 9  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept; 4: irregular verbs; 5: British spellings as American; 6: contractions of function words left out; 7: a sentence that opens with "He" or "She" matched with the person it speaks of; 8: also past an opening phrase; 9: where the header gives the title, author, date, outlet (Article.header)
+VERSION = 10  # 2: sentences are matched lexically with their article's title; 3: formats, tagger labels kept; 4: irregular verbs; 5: British spellings as American; 6: contractions of function words left out; 7: a sentence that opens with "He" or "She" matched with the person it speaks of; 8: also past an opening phrase; 9: where the header gives the title, author, date, outlet (Article.header); 10: prepositions made of a verb ("according") left out
 CURRENT = "CURRENT"
 QUERY_MODEL = "query-model"
 _HASHED_LIMIT = 32 * 1024 * 1024  # larger files are checked by size; their loaders reject damage

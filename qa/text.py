@@ -25,7 +25,8 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 # Function words only, their contractions too ("didn't", "they're"): words such as "first", "last" or "six" carry
-# meaning in a question.
+# meaning in a question. Prepositions made of a verb are function words too: the "according" of "according to"
+# stems as the "accord" a peace deal is, and "concerning" as a "concern".
 _FUNCTION_WORDS = """
 a about above after again against all am an and any are as at be been before being below between both
 but by can could did do does doing done down during each else ever few for from further get got gets
@@ -35,6 +36,8 @@ per same she should so some such than that the their theirs them themselves then
 this those through to too under until up upon very was we were what whatever when where whether which
 while who whom whose why will with within would yet you your yours yourself yourselves also many much
 may might must shall let says said say
+according accordingly accordance regarding concerning despite toward towards among amongst via whilst although though
+unless because
 don't doesn't didn't isn't aren't wasn't weren't hasn't haven't hadn't won't wouldn't can't cannot couldn't shouldn't
 mustn't needn't mightn't shan't i'm i've i'll i'd you're you've you'll you'd he'll he'd she'll she'd it'll we're we've
 we'll we'd they're they've they'll they'd that'll there'll who'll who'd

@@ -96,6 +96,14 @@ def test_an_irregular_verb_form_is_a_term_of_its_verb():
     assert text.terms("the left wing, a spoke") == ["left", "wing", "spoke"]
 
 
+def test_a_preposition_made_of_a_verb_is_no_term():
+    from qa import text
+
+    # "according to" is no "accord", "concerning the vote" no "concern"; the nouns still are.
+    assert text.terms("according to Kyodo, concerning the vote, despite the rain") == ["kyodo", "vote", "rain"]
+    assert text.terms("the peace accord raised concerns") == ["peac", "accord", "rais", "concern"]
+
+
 def test_a_british_spelling_is_a_term_of_the_american_one():
     from qa import text
 
