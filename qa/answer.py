@@ -766,6 +766,12 @@ class _Reader:
         self.ahead = question.kind == "date" and bool(_FUTURE.search(question.text))
         # "When did he last visit?": not the Monday on which he "is scheduled to" arrive.
         self.behind = question.kind == "date" and not self.ahead and bool(_ASKS_THE_PAST.search(question.text))
+        # "Which emperor ...?", "who is the new premier?": the office asked about (its last word, as "secretary" in "who is
+        # the prime minister's secretary?"); whoever a sentence gives another office is not the answer. A post written
+        # as a name ("who is the President of the Council?") may be held by a "Prime Minister": not this.
+        described = question.kind == "person" and question.described
+        offices = [t for t in map(text.stem, re.findall(r"\b[a-z]+\b", question.text)) if t in _OFFICES] if described else []
+        self.office = question.head if question.head in _OFFICES else offices[-1] if offices else None
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -791,6 +797,7 @@ class _Reader:
         near = _Nearness(sentence.text, question.terms, self.idf, question.subject)
         spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
         source = _source(sentence.text) if self.sourcing else None  # whom the sentence cites, once for all its spans
+        said = [q for q in _quoted(sentence.text) if q.label == "QUOTE"] if self.sourcing else []
         kin = _kin(question.head) - {question.head} if question.head else frozenset()
         for span in _typed_spans(spans, priors, sentence.text):
             if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
@@ -861,8 +868,8 @@ class _Reader:
                 score *= 1.6
             elif question.head and _names_another_kind(_spelled_out(value, sentence.text, start), question):
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber, the "(LDP)" a party
-            elif question.head in _OFFICES and span.label == "PERSON" and _holds_another_office(sentence.text, start, question.head):
-                score *= 0.3  # "which emperor": not "President Trump"
+            elif self.office and span.label == "PERSON" and _holds_another_office(sentence.text, start, self.office):
+                score *= 0.3  # "which emperor", "who is the premier": not "President Trump"
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
                 score *= 0.3  # "which city": not "France", nor "West Asia"
             if question.head == _REGION and span.label == "GPE":
@@ -875,6 +882,8 @@ class _Reader:
                 score *= _TOPIC
             if source is not None and source[0] <= start and end <= source[1]:
                 score *= 1.5
+            if any(q.start <= start and end <= q.end for q in said):
+                score *= 0.3  # "who said the visit was meaningful?": not the "President Trump" of the words quoted
             if self.ahead and _before_the_article(value, self.index.articles[sentence.article].date):
                 score *= _PAST  # "When will Trump arrive?": not the 2019 of his last visit
             elif self.behind and _in_a_future_clause(sentence.text, start):

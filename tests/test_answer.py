@@ -871,6 +871,22 @@ def test_which_emperor_is_not_answered_by_the_president_the_sentence_says_it_of(
     assert _short_answer(loaded, "Which emperor reigned?") == "Naruhito"
 
 
+@pytest.mark.parametrize("question", ["Who is the new Japanese premier?", "Who is the Japanese prime minister?"])
+def test_who_is_an_office_is_not_answered_by_someone_the_sentence_gives_another(tmp_path: Path, question: str):
+    # "President Donald Trump" stands nearer "Japanese premier"; he holds another office than the one asked about.
+    line = "The new Japanese premier's guest, US President Donald Trump, was welcomed by Prime Minister Sanae Takaichi."
+    loaded = _labelled_index(tmp_path, "Visit", line, {"Sanae Takaichi": "PERSON", "Donald Trump": "PERSON"})
+    assert _short_answer(loaded, question) == "Sanae Takaichi"
+
+
+@pytest.mark.parametrize("quote", ["“{}”", '"{}"'])
+def test_who_said_it_is_not_answered_by_a_name_inside_the_words_said(tmp_path: Path, quote: str):
+    said = quote.format("President Jones's visit is an extremely meaningful opportunity to strengthen the alliance,")
+    line = f"{said} Secretary Maria Smith added on Wednesday."
+    loaded = _labelled_index(tmp_path, "Briefing", line, {"Jones": "PERSON", "Maria Smith": "PERSON"})
+    assert _short_answer(loaded, "Who said the visit was an extremely meaningful opportunity?") == "Maria Smith"
+
+
 def test_evidence_past_the_reranked_hits_fills_top_k_and_scores_below_them(tiny_bot: Bot):
     from qa.answer import Tuning
 

@@ -80,6 +80,9 @@ def test_votes_question_cli_json(seed_index: SeedIndex):
         ("When did Trump last visit Japan?", "2019"),
         ("What did Takaichi call Japan?", "indispensable partner"),  # her words, not a phone call
         ("Who is Yoshihiko Noda?", "leader of the Constitutional Democratic Party"),  # what the articles say he is
+        ("Who is the new Japanese premier?", "Takaichi"),  # not the "President Trump" of "the Japanese premier's website"
+        ("Who said the visit was an extremely meaningful opportunity?", "Kihara"),  # not the "President Trump" quoted
+        ("What issues face the new prime minister?", "sluggish economy"),  # not "the challenges"
     ],
 )
 def test_plain_questions_get_their_short_answer(seed_bot, question: str, expected: str):
