@@ -183,7 +183,7 @@ def test_a_corpus_without_bylines_answers_as_from_the_text(fake_index: tuple[Pat
     index.query_embedder = lambda: fake_embedder  # type: ignore[method-assign]
     question = "Who wrote the article about the volcano?"
     analysis = analyze(question)
-    hits = search(index, fake_embedder.encode([analysis.query])[0], analysis.query, k=11)
+    hits = search(index, fake_embedder.encode([analysis.query])[0], analysis.query, k=11, pool=6)  # as Bot.ask searches
     assert Bot(index).ask(question) == answer(index, analysis, hits)
 
 
