@@ -772,6 +772,7 @@ class _Reader:
         described = question.kind == "person" and question.described
         offices = [t for t in map(text.stem, re.findall(r"\b[a-z]+\b", question.text)) if t in _OFFICES] if described else []
         self.office = question.head if question.head in _OFFICES else offices[-1] if offices else None
+        self.kin = _kin(question.head) - {question.head} if question.head else frozenset()  # "challeng" for "issu"
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -798,7 +799,6 @@ class _Reader:
         spans = (_quoted(sentence.text) + (sentence.spans if self.calling else ())) if question.kind == "quote" else sentence.spans
         source = _source(sentence.text) if self.sourcing else None  # whom the sentence cites, once for all its spans
         said = [q for q in _quoted(sentence.text) if q.label == "QUOTE"] if self.sourcing else []
-        kin = _kin(question.head) - {question.head} if question.head else frozenset()
         for span in _typed_spans(spans, priors, sentence.text):
             if span.label in ("NP", "EVENT") and not _unnamed_fits(question.kind, sentence.text, span):
                 continue
@@ -850,7 +850,7 @@ class _Reader:
                 continue  # the question's own words are not its answer ("the field" for "what field type?")
             if head_match and own_words <= _generic_terms():
                 continue  # nor its noun with words that say not which one ("important agreements", "several gardens")
-            if own_words & kin and own_words <= kin | q_terms | _generic_terms():
+            if own_words & self.kin and own_words <= self.kin | q_terms | _generic_terms():
                 continue  # nor that noun said another way ("several challenges" for "what issues", "the house" for "which chamber")
             if question.names and own_words & set(question.names) and own_words - q_terms <= _TITLES:
                 continue  # nor whom it names, by their title ("Prime Minister Takaichi" for "what does Takaichi face?")
