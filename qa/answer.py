@@ -824,8 +824,8 @@ class _Reader:
                 continue
             if not _fits(value, question.kind) or not _fits_head(value, question):
                 continue
-            if question.kind == "thing" and _DATE_ONLY.fullmatch(value):
-                continue  # "what topics ...?": "October" is when, not what
+            if question.kind in _NOT_WHEN and (question.kind == "thing" or span.label != "PERSON") and _DATE_ONLY.fullmatch(value):
+                continue  # "what topics ...?", "who came second?": "October" is when, not what nor who
             if span.label == "NORP" and question.head and question.head in text.terms(" ".join(sentence.text[end:].split()[:2])):
                 continue  # "the Japanese news agency": a word that describes what is asked for, not its name
             if span.label == "PROPN" and question.kind in _NO_PEOPLE and _holds_a_person(sentence, span):
@@ -1065,6 +1065,8 @@ def _named_as_asked(value: str, head: str) -> bool:
 
 # Kinds of answer that are never a person (what is named a person answers none of them).
 _NO_PEOPLE = frozenset(("place", "date", "event", "nationality", "language", "organization"))
+# Kinds that a bare date ("October", "Wednesday") never answers.
+_NOT_WHEN = frozenset(("thing", "person", "organization", "place", "event", "work", "nationality", "language"))
 
 
 def _holds_a_person(sentence: Sentence, span: Span) -> bool:

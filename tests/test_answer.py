@@ -879,6 +879,13 @@ def test_who_is_an_office_is_not_answered_by_someone_the_sentence_gives_another(
     assert _short_answer(loaded, question) == "Sanae Takaichi"
 
 
+def test_who_is_not_answered_by_a_month(tmp_path: Path):
+    # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
+    line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
+    loaded = _labelled_index(tmp_path, "Vote", line, {"October": "PROPN", "October 4th": "DATE"})
+    assert _short_answer(loaded, "Who came first in the leadership race?") != "October"
+
+
 @pytest.mark.parametrize("quote", ["“{}”", '"{}"'])
 def test_who_said_it_is_not_answered_by_a_name_inside_the_words_said(tmp_path: Path, quote: str):
     said = quote.format("President Jones's visit is an extremely meaningful opportunity to strengthen the alliance,")
