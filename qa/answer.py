@@ -770,8 +770,12 @@ class _Reader:
         # the prime minister's secretary?"); whoever a sentence gives another office is not the answer. A post written
         # as a name ("who is the President of the Council?") may be held by a "Prime Minister": not this.
         described = question.kind == "person" and question.described
-        offices = [t for t in map(text.stem, re.findall(r"\b[a-z]+\b", question.text)) if t in _OFFICES] if described else []
-        self.office = question.head if question.head in _OFFICES else offices[-1] if offices else None
+        lowered = [text.stem(w) for w in re.findall(r"\b[a-z]+\b", question.text)]
+        at = next((i for i in range(len(lowered) - 1, -1, -1) if lowered[i] in _OFFICES), None) if described else None
+        self.office = question.head if question.head in _OFFICES else lowered[at] if at is not None else None
+        # "Who is the foreign minister?": not someone a sentence calls "Prime Minister".
+        before = lowered[at - 1] if at and self.office == lowered[at] else None
+        self.qualifier = before if before in _QUALIFIERS else None
         self.kin = _kin(question.head) - {question.head} if question.head else frozenset()  # "challeng" for "issu"
         self._read: dict[int, list[_Reading]] = {}
 
@@ -868,7 +872,7 @@ class _Reader:
                 score *= 1.6
             elif question.head and _names_another_kind(_spelled_out(value, sentence.text, start), question):
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber, the "(LDP)" a party
-            elif self.office and span.label == "PERSON" and _holds_another_office(sentence.text, start, self.office):
+            elif self.office and span.label == "PERSON" and _holds_another_office(sentence.text, start, self.office, self.qualifier):
                 score *= 0.3  # "which emperor", "who is the premier": not "President Trump"
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
                 score *= 0.3  # "which city": not "France", nor "West Asia"
@@ -1535,16 +1539,24 @@ def _spelled_out(value: str, sentence: str, start: int) -> str:
     return name.split(" of ")[0]  # what it is: "Court" of "the Court of Justice of the European Union (CJEU)"
 
 
-def _holds_another_office(sentence: str, start: int, office: str) -> bool:
+def _holds_another_office(sentence: str, start: int, office: str, qualifier: str | None = None) -> bool:
     """Whether a sentence gives the person named at ``start`` an office other than the one asked for: "President
-    Trump" for "which emperor", but not "Prime Minister Takaichi" for "which premier"."""
-    words = re.findall(r"[A-Za-z]+", sentence[max(0, start - 40) : start])[-2:]
+    Trump" for "which emperor", but not "Prime Minister Takaichi" for "which premier". An office the question
+    qualifies ("foreign" minister) is another when the sentence qualifies it otherwise ("Prime Minister Takaichi")."""
+    words = re.findall(r"[A-Za-z]+", sentence[max(0, start - 50) : start])[-3:]
     if not words:
         return False
-    held = text.stem(words[-1].lower())
-    if held not in _OFFICES and len(words) == 2 and words[-1][0].isupper():
-        held = text.stem(words[0].lower())  # "President Donald Trump", the span "Trump"
-    return held in _OFFICES and held != office and not any(office in same and held in same for same in _SAME_OFFICES)
+    at = len(words) - 1
+    held = text.stem(words[at].lower())
+    if held not in _OFFICES and at > 0 and words[at][0].isupper():
+        at -= 1  # "President Donald Trump", the span "Trump"
+        held = text.stem(words[at].lower())
+    if held not in _OFFICES:
+        return False
+    if held != office and not any(office in same and held in same for same in _SAME_OFFICES):
+        return True
+    held_qualifier = text.stem(words[at - 1].lower()) if at > 0 else None
+    return qualifier is not None and held_qualifier in _QUALIFIERS and held_qualifier != qualifier
 
 
 # The offices a title names ("President Trump", "Emperor Naruhito"); an office of one group is that of its others.
@@ -1564,6 +1576,11 @@ _SAME_OFFICES = _stem_groups(
     "judge justice",
 )
 _OFFICES = frozenset().union(*_SAME_OFFICES)
+# Words that make an office another one of the same title: a "foreign" or "prime" minister, a "vice" president.
+_QUALIFIERS = frozenset(text.stem(w) for w in (
+    "prime foreign finance defence defense vice deputy interior home trade economy health education justice environment "
+    "energy transport agriculture labour labor culture cabinet press chief"
+).split())
 
 
 def _before_a_title(sentence: str, end: int) -> bool:

@@ -879,6 +879,21 @@ def test_who_is_an_office_is_not_answered_by_someone_the_sentence_gives_another(
     assert _short_answer(loaded, question) == "Sanae Takaichi"
 
 
+@pytest.mark.parametrize(
+    "question, answer",
+    [("Who is the foreign minister?", "Toshimitsu Motegi"), ("Who is the prime minister?", "Sanae Takaichi"), ("Who is the minister?", None)],
+)
+def test_an_office_qualified_otherwise_is_another(question: str, answer: str | None):
+    from qa.answer import _holds_another_office, _Reader
+
+    line = "Prime Minister Sanae Takaichi greeted the guests; Foreign Minister Toshimitsu Motegi then spoke to them."
+    q = analyze(question)
+    reader = _Reader(None, q, dict.fromkeys(q.terms, 1.0))  # type: ignore[arg-type]  # what it asks: no sentence read
+    assert reader.office is not None
+    held = {name for name in ("Sanae Takaichi", "Toshimitsu Motegi") if _holds_another_office(line, line.index(name), reader.office, reader.qualifier)}
+    assert held == ({"Sanae Takaichi", "Toshimitsu Motegi"} - {answer} if answer else set())
+
+
 def test_who_is_not_answered_by_a_month(tmp_path: Path):
     # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
     line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
