@@ -310,6 +310,24 @@ def test_a_negated_question_against_a_sentence_that_is_not():
     assert _negation("Which country signed the treaty?", "France and Spain signed the treaty.") == 0.0
 
 
+@pytest.mark.parametrize(
+    "question, sentence, contrary",
+    [
+        ("How many votes did she receive in the upper house?", "She won 237 votes in the Lower House.", 1.0),
+        ("How many votes did she receive in the lower house?", "She won 237 votes in the Lower House.", 0.0),
+        ("What is the lowest point of the basin?", "The summit is the highest point of the basin.", 1.0),
+        ("When did the war start?", "The war ended in 1945.", 1.0),
+        ("When did the war start and end?", "The war ended in 1945.", 0.0),  # the question says both
+        ("Who did she defeat?", "Her victory over Noda was decisive.", 0.0),  # a converse tells the same from the other side
+        ("How long did their first call last?", "The call lasted ten minutes.", 0.0),  # "lasted" is no "last"
+    ],
+)
+def test_a_sentence_that_says_the_opposite_of_the_question(question: str, sentence: str, contrary: float):
+    from qa.answer import _contrary
+
+    assert _contrary(analyze(question).terms, frozenset(text.terms(sentence))) == contrary
+
+
 def test_every_weighted_signal_is_measured(tiny_bot: Bot):
     from qa.answer import Tuning, assess
     from qa.retrieve import search
