@@ -314,7 +314,11 @@ _QUOTE_QUESTION = re.compile(
     re.I,
 )
 # A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
-_DESCRIBED = re.compile(r"\s*(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)", re.I)
+_DESCRIBED = re.compile(
+    r"\s*(?:(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)"
+    r"|what(?:\s+is|\s+was|\s+are|\s+were|[’']s)\s+the\s+names?\s+of\b)",  # "what is the name of the new premier?" too
+    re.I,
+)
 _WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:(?i:he|she)\s+\()?(?:[A-Z][\w.’'-]*\s*)+\)?\s*\??$")  # "who is he (Noda)?" too
 _NOT_A_VERB = _AUXILIARIES | frozenset("is was are were be been being 's of in on at for from with by to about and or as that who which".split())
 

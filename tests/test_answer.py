@@ -889,7 +889,9 @@ def test_which_emperor_is_not_answered_by_the_president_the_sentence_says_it_of(
     assert _short_answer(loaded, "Which emperor reigned?") == "Naruhito"
 
 
-@pytest.mark.parametrize("question", ["Who is the new Japanese premier?", "Who is the Japanese prime minister?"])
+@pytest.mark.parametrize(
+    "question", ["Who is the new Japanese premier?", "Who is the Japanese prime minister?", "What is the name of the Japanese prime minister?"]
+)
 def test_who_is_an_office_is_not_answered_by_someone_the_sentence_gives_another(tmp_path: Path, question: str):
     # "President Donald Trump" stands nearer "Japanese premier"; he holds another office than the one asked about.
     line = "The new Japanese premier's guest, US President Donald Trump, was welcomed by Prime Minister Sanae Takaichi."
