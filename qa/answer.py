@@ -890,6 +890,8 @@ class _Reader:
                 continue  # the 4 of "October 4" counts nothing
             if question.kind == "age" and not _said_as_an_age(sentence.text, start, end):
                 continue  # "How old is she?": the 237 of "she won 237 votes" is no age
+            if question.kind == "percent" and not _SAID_AS_A_SHARE.search(value) and (_said_as_an_age(sentence.text, start, end) or _COUNTS_THINGS.match(sentence.text, end)):
+                continue  # nor the 64 of "64-year-old" a share, nor the 10 of "10 minutes"
             if question.kind == "age":
                 value = re.sub(r"^(\d{1,3})[-\s]years?[-\s]old$", r"\1", value)  # "How old is she?" 64, not "64-year-old"
             span_terms = {_as_asked(t, self.q_words) for t in text.terms(value)}
@@ -1492,11 +1494,19 @@ def _fits(value: str, kind: str) -> bool:
         if _TIME_UNIT.search(lowered) and re.search(r"(?:second|minute|hour|day|week|month|year)s\b", lowered) and "ago" not in lowered:
             return False
         return True
+    if kind == "percent" and not _SAID_AS_A_SHARE.search(value):
+        # "What percentage of the votes?": a share, not a count ("237" of 465 votes) that no percentage can be.
+        figures = [float(f.replace(",", "")) for f in re.findall(r"\d[\d,]*(?:\.\d+)?", value)]
+        if figures and max(figures) > 100:
+            return False
     if kind in ("number", "money", "percent", "quantity"):
         return bool(re.search(r"\d", value) or _NUMBER_WORD.search(value))
     return True
 
 
+_SAID_AS_A_SHARE = re.compile(r"%|\bper\s*cent|\bpercent", re.I)
+# After a bare figure, the things it counts ("10 minutes", "a 10-minute call"): it is then no share.
+_COUNTS_THINGS = re.compile(r"\s*-?\s*(?!(?:percent|per|pct|of|in|to|and|or|at|on|by|for|from|with|as|than|out)\b)[a-z]{3,}")
 _AGE_WORDS = re.compile(r"\byears?\b|-year|\bold\b|\baged?\b", re.I)
 
 

@@ -1280,6 +1280,20 @@ def test_a_count_in_figures_or_in_words(value: str, fits: bool):
     assert _fits(value, "number") is fits
 
 
+@pytest.mark.parametrize("value, fits", [("51", True), ("51%", True), ("237 percent", True), ("three-fourths", True), ("over half", True), ("237", False), ("1,500", False)])
+def test_a_share_is_no_count_past_a_hundred(value: str, fits: bool):
+    from qa.answer import _fits
+
+    assert _fits(value, "percent") is fits
+
+
+def test_what_percentage_is_not_answered_by_a_count_an_age_or_a_length_of_time(tmp_path: Path):
+    line = "The 64-year-old leader won 237 of 465 votes after a 10-minute count, and 9 minutes of applause."
+    loaded = _labelled_index(tmp_path, "Vote", line, {"64-year-old": "DATE", "237": "CARDINAL", "465": "CARDINAL", "10-minute": "TIME", "9 minutes": "TIME"})
+    assert _short_answer(loaded, "What percentage of the votes did the leader win?") is None
+    assert _short_answer(loaded, "How many votes did the leader win?") == "237"  # the count it does give
+
+
 @pytest.mark.parametrize("value, date", [("October", True), ("October 25", True), ("Sept. 3", True), ("early October", True), ("Monday", True), ("8 June", True), ("4th of July", True), ("8 Mile", False), ("Marches", False), ("the Mayflower", False)])
 def test_a_date_alone_is_when_not_what(value: str, date: bool):
     from qa.answer import _DATE_ONLY
