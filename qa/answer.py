@@ -1072,6 +1072,11 @@ def _descriptions(sentence: str, key: str) -> list[tuple[int, str, int]]:
             if words[0] in _NOT_DESCRIBING or words[0].isdigit() or _VERBS.intersection(words):
                 continue
             out.append((0, value, end + said.start(1)))
+        # What a quoted name is called just before it: "his social media ‘Truth Social’", "the newspaper “Le Monde”".
+        called = _CALLED_BEFORE_A_QUOTE.search(sentence[:start]) if sentence[end : end + 1] in _CLOSING_QUOTES else None
+        if called is not None:
+            out.append((2, called.group(1), called.start(1)))
+            continue
         # A title before the name ("Chief Cabinet Secretary Minoru Kihara", "opposition leader Noda"): past the given
         # names, a title word, and the capitalised words and "of" that lead up to it.
         head = sentence[:start].rstrip()
@@ -1088,6 +1093,10 @@ def _descriptions(sentence: str, key: str) -> list[tuple[int, str, int]]:
     return sorted(out, key=lambda d: d[0])
 
 
+_CALLED_BEFORE_A_QUOTE = re.compile(
+    r"(?<![\w-])((?:his|her|its|their|our|the|a|an)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*),?\s+[‘'“\"](?:[A-Z][\w.’'&-]*\s+){0,4}$"
+)
+_CLOSING_QUOTES = "’'”\""
 _NAMED_AS_ASKED = 2.0  # a span named by the noun the question asks for ("which garden": "Saxon Garden"), over 1.6
 # Words before a noun that do not say which one it is ("several challenges", "a major uprising", "the 20 summit").
 _GENERIC = frozenset(

@@ -774,6 +774,8 @@ def test_a_question_word_partly_stands_in_another_of_its_family(term: str, words
         ("It echoes the late former Prime Minister Shinzo Abe.", "Abe", "the late former Prime Minister"),
         ("She leads the ruling Liberal Democratic Party (LDP) now.", "LDP", "Liberal Democratic Party"),
         ("Plasmodium is the malaria parasite.", "Plasmodium", "the malaria parasite"),
+        ("He had written on his social media ‘Truth Social’, “Leaving the vibrant nation.", "Social", "his social media"),
+        ('She wrote in the newspaper "Le Monde" that it was over.', "Monde", "the newspaper"),
     ],
 )
 def test_what_a_sentence_says_a_name_is(sentence: str, key: str, expected: str):
@@ -792,6 +794,8 @@ def test_what_a_sentence_says_a_name_is(sentence: str, key: str, expected: str):
         ("The IEEE, from 1892 to 1894, grew.", "IEEE"),
         ("Noda received 149 votes.", "Noda"),
         ("Reporters asked Kihara about it.", "Kihara"),  # "asked" is no title
+        ('He said "Monde is great" to them.', "Monde"),  # words quoted, no name called
+        ('She wrote in the newspaper "Le Monde is" that it was over.', "Monde"),  # the quote goes on past the name
     ],
 )
 def test_what_does_not_say_what_a_name_is(sentence: str, key: str):
