@@ -1346,6 +1346,7 @@ def _extend_of(sentence: Sentence, end: int, limit: int = 60, labels: AbstractSe
     return max(following)
 
 
+_COUNT = frozenset(("CARDINAL",))
 _NAMES_OF = frozenset(("PROPN", "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))
 
 
@@ -1356,7 +1357,11 @@ def _named_of(sentence: Sentence, span: Span, end: int, limit: int = 40) -> int:
     if span.label not in _NAMES_OF or not said or not said[-1][:1].isupper():
         return end
     match = _OF.match(sentence.text, end)
-    if match is None or not sentence.text[match.end() : match.end() + 1].isupper():
+    if match is None:
+        return end
+    if sentence.text[match.end() : match.end() + 1].isdigit():
+        return _extend_of(sentence, end, limit, _COUNT)  # "Group of 20", "Committee of 100": a name too
+    if not sentence.text[match.end() : match.end() + 1].isupper():
         return end
     return _extend_of(sentence, end, limit, _NAMES_OF)
 

@@ -918,6 +918,12 @@ def test_an_office_qualified_otherwise_is_another(question: str, answer: str | N
     assert held == ({"Sanae Takaichi", "Toshimitsu Motegi"} - {answer} if answer else set())
 
 
+def test_a_name_completed_by_of_and_a_number(tmp_path: Path):
+    line = "He last visited Japan in May to attend talks of the Group of 20 in Osaka."
+    loaded = _labelled_index(tmp_path, "Trip", line, {"Group": "ORG", "20": "CARDINAL", "Osaka": "GPE", "Japan": "GPE"})
+    assert _short_answer(loaded, "Which organization held talks in Osaka?") == "Group of 20"
+
+
 def test_who_is_not_answered_by_a_month(tmp_path: Path):
     # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
     line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
