@@ -881,6 +881,8 @@ class _Reader:
                 continue  # "where...?": "Prime Minister Sanae Takaichi" is someone, not somewhere
             if question.kind == "place" and _before_a_title(sentence.text, end):
                 continue  # "the US President remarked": whose president, not where anything happened
+            if question.kind == "person" and span.label != "PERSON" and (_AS_A_MODIFIER.match(sentence.text, end) or _noun_kind(value.split()[-1].lower()) == "event"):
+                continue  # "who did he talk to?": not the ASEAN of "ASEAN-related meetings", nor the "ASEAN Summit"
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
                 continue  # "person" of "in-person" is not a person (a name in "Japan-US" still counts)
             figures = set(_FIGURE.findall(value))
@@ -1518,6 +1520,8 @@ def _fits(value: str, kind: str) -> bool:
     return True
 
 
+# A name made a modifier by what follows it: "ASEAN-related", "Tokyo-style", "G7-level" (not "NATO-led": that one acts).
+_AS_A_MODIFIER = re.compile(r"-(?:related|style|styled|era|like|level|wide|type|specific|centric|oriented|focused|themed|linked|class)\b")
 _SAID_AS_A_SHARE = re.compile(r"%|\bper\s*cent|\bpercent", re.I)
 # After a bare figure, the things it counts ("10 minutes", "a 10-minute call"): it is then no share.
 _COUNTS_THINGS = re.compile(r"\s*-?\s*(?!(?:percent|per|pct|of|in|to|and|or|at|on|by|for|from|with|as|than|out)\b)[a-z]{3,}")

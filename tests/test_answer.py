@@ -924,6 +924,18 @@ def test_a_name_completed_by_of_and_a_number(tmp_path: Path):
     assert _short_answer(loaded, "Which organization held talks in Osaka?") == "Group of 20"
 
 
+@pytest.mark.parametrize(
+    "line, labels",
+    [
+        ("The call was held on October 25 while attending ASEAN-related Summit meetings in Kuala Lumpur.", {"ASEAN": "ORG", "Summit": "ORG", "Kuala Lumpur": "GPE", "October 25": "DATE"}),
+        ("During the conference of Asian nations (ASEAN Summit) on October 25, the president held a call.", {"ASEAN Summit": "ORG", "October 25": "DATE"}),
+    ],
+)
+def test_who_is_not_answered_by_a_name_that_modifies_or_an_event(tmp_path: Path, line: str, labels: dict[str, str]):
+    loaded = _labelled_index(tmp_path, "Call", line, labels)
+    assert _short_answer(loaded, "Who did the president talk to on the phone on October 25?") is None  # neither is anyone
+
+
 def test_who_is_not_answered_by_a_month(tmp_path: Path):
     # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
     line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
