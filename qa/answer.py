@@ -1657,8 +1657,9 @@ _QUALIFIERS = frozenset(text.stem(w) for w in (
 
 
 def _before_a_title(sentence: str, end: int) -> bool:
-    """Whether the words after a name begin with someone's title ("US President", "Ohio Governor")."""
-    following = re.match(r"\s+([A-Za-z]+)", sentence[end:])
+    """Whether the words after a name begin with someone's title ("US President", "Ohio Governor", "Japan's newly
+    elected Prime Minister")."""
+    following = re.match(r"(?:['’]s)?\s+(?:(?:new|newly|elected|former|late|current|then|incoming|outgoing|acting)\s+)*([A-Za-z]+)", sentence[end:])
     return following is not None and text.stem(following.group(1).lower()) in _TITLES - _NOT_TITLES
 
 

@@ -936,6 +936,12 @@ def test_who_is_not_answered_by_a_name_that_modifies_or_an_event(tmp_path: Path,
     assert _short_answer(loaded, "Who did the president talk to on the phone on October 25?") is None  # neither is anyone
 
 
+def test_where_is_not_answered_by_whose_title_it_is(tmp_path: Path):
+    line = "Japan's newly elected Prime Minister Sanae Takaichi held talks with the president."
+    loaded = _labelled_index(tmp_path, "Call", line, {"Japan": "GPE", "Sanae Takaichi": "PERSON"})
+    assert _short_answer(loaded, "Where were they during the talks with Takaichi?") is None  # her country is not where they were
+
+
 def test_who_is_not_answered_by_a_month(tmp_path: Path):
     # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
     line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
