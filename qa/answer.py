@@ -881,6 +881,8 @@ class _Reader:
                 continue  # "where...?": "Prime Minister Sanae Takaichi" is someone, not somewhere
             if question.kind == "place" and _before_a_title(sentence.text, end):
                 continue  # "the US President remarked": whose president, not where anything happened
+            if question.kind == "place" and span.label not in ("GPE", "LOC", "FAC") and _before_an_event(sentence.text, end):
+                continue  # "the Group of 20 summit": an event's name, not a place (a city's is: "the Paris conference")
             if question.kind == "person" and span.label != "PERSON" and (_AS_A_MODIFIER.match(sentence.text, end) or _noun_kind(value.split()[-1].lower()) == "event"):
                 continue  # "who did he talk to?": not the ASEAN of "ASEAN-related meetings", nor the "ASEAN Summit"
             if span.label == "NP" and (_part_of_a_word(sentence.text, start, end) or _says_nothing(value)):
@@ -1661,6 +1663,12 @@ def _before_a_title(sentence: str, end: int) -> bool:
     elected Prime Minister")."""
     following = re.match(r"(?:['’]s)?\s+(?:(?:new|newly|elected|former|late|current|then|incoming|outgoing|acting)\s+)*([A-Za-z]+)", sentence[end:])
     return following is not None and text.stem(following.group(1).lower()) in _TITLES - _NOT_TITLES
+
+
+def _before_an_event(sentence: str, end: int) -> bool:
+    """Whether the word after a name is a noun for an event ("Group of 20 summit", "ASEAN meetings")."""
+    following = re.match(r"[\s-]+([A-Za-z]+)", sentence[end:])
+    return following is not None and _noun_kind(following.group(1).lower()) == "event"
 
 
 _NOT_TITLES = frozenset(text.stem(w) for w in "new former late people person man men woman women individual member".split())

@@ -942,6 +942,18 @@ def test_where_is_not_answered_by_whose_title_it_is(tmp_path: Path):
     assert _short_answer(loaded, "Where were they during the talks with Takaichi?") is None  # her country is not where they were
 
 
+@pytest.mark.parametrize(
+    "line, labels, answer",
+    [
+        ("He last came in 2019 for the Group of 20 summit.", {"Group of 20": "ORG", "2019": "DATE"}, None),  # an event's name
+        ("He last came in 2019 for the Paris conference.", {"Paris": "GPE", "2019": "DATE"}, "Paris"),  # a city's
+    ],
+)
+def test_where_is_not_answered_by_the_name_of_an_event(tmp_path: Path, line: str, labels: dict[str, str], answer: str | None):
+    loaded = _labelled_index(tmp_path, "Trip", line, labels)
+    assert _short_answer(loaded, "Where was he in 2019?") == answer
+
+
 def test_who_is_not_answered_by_a_month(tmp_path: Path):
     # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
     line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
