@@ -174,10 +174,13 @@ def analyze(question: str) -> Question:
     after = lower[match.end() :] if match else ""
     wh_at = match.start() if match else 0
     next_words = after.split()[:3]
-    whose = next((i for i, w in enumerate(next_words) if w.endswith(("'s", "’s"))), None)
+    # Whose it is, a few words in: "what was ABC's revenue?", "what is Minoru Kihara's job?", "what is the new prime
+    # minister's name?" (the words before it a name or a noun phrase, not "the name of Japan's ...").
+    leading = after.split()[:5]
+    whose = next((i for i, w in enumerate(leading) if w.endswith(("'s", "’s"))), None)
     final = ""
-    if wh in ("what", "which") and whose and all(w in _BE or w == "the" for w in next_words[:whose]):
-        possessor = next_words[whose][:-2]
+    if wh in ("what", "which") and whose and leading[0] in _BE and all(w == "the" or w not in text.stopwords() and w not in ("name", "names") for w in leading[1:whose]):
+        possessor = leading[whose][:-2]
         next_words = after.split()[whose + 1 : whose + 4]  # "what was ABC's revenue": the noun after whose it is
         if next_words[:1] and next_words[0].strip("?,.!") in ("name", "names"):
             final = possessor  # "what is the emperor's name?": the name of an emperor, a person
@@ -316,7 +319,7 @@ _QUOTE_QUESTION = re.compile(
 # A question that describes whom it asks for: "who is the new prime minister?", "who became president?".
 _DESCRIBED = re.compile(
     r"\s*(?:(?:who|which \w+)\s+(?:is|was|are|were|became|becomes|has become|will be)\b(?!\s+(?:expected|said|set|due|scheduled|going)\b)"
-    r"|what(?:\s+is|\s+was|\s+are|\s+were|[’']s)\s+the\s+names?\s+of\b)",  # "what is the name of the new premier?" too
+    r"|what(?:\s+is|\s+was|\s+are|\s+were|[’']s)\s+the\s+(?:names?\s+of\b|(?:\w+\s+){0,2}\w+['’]s\s+names?\b))",  # "what is the name of the new premier?", "the emperor's name?" too
     re.I,
 )
 _WHO_IS_NAME = re.compile(r"(?i:who)\s+(?i:is|was|are|were)\s+(?:(?i:he|she)\s+\()?(?:[A-Z][\w.’'-]*\s*)+\)?\s*\??$")  # "who is he (Noda)?" too

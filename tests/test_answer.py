@@ -839,6 +839,20 @@ def test_a_name_the_question_says_something_of_is_not_its_noun(question: str, he
     assert analyze(question).head == head
 
 
+@pytest.mark.parametrize(
+    ("question", "head", "kind", "described"),
+    [
+        ("What is Minoru Kihara's job?", "job", "thing", False),  # whose job: a name, then its noun
+        ("What is the new prime minister's name?", "name", "person", True),  # the name of a prime minister: who is it?
+        ("What is the emperor's name?", "name", "person", True),
+        ("What was ABC's revenue in 1962?", "revenu", "money", False),
+    ],
+)
+def test_the_noun_past_whose_it_is(question: str, head: str, kind: str, described: bool):
+    asked = analyze(question)
+    assert (asked.head, asked.kind, asked.described) == (head, kind, described)
+
+
 def test_a_name_that_ends_in_another_kind_of_body_is_not_what_which_party_asks_for():
     from qa.answer import _names_another_kind
 

@@ -84,6 +84,7 @@ def test_votes_question_cli_json(seed_index: SeedIndex):
         ("Who said the visit was an extremely meaningful opportunity?", "Kihara"),  # not the "President Trump" quoted
         ("What issues face the new prime minister?", "sluggish economy"),  # not "the challenges"
         ("What is the name of Japan's new prime minister?", "Takaichi"),  # not the "President Trump" of a sentence about her
+        ("What is the new prime minister's name?", "Takaichi"),  # the same question, with whose name it is
         ("What is Truth Social?", "social media"),  # what a sentence calls it, not the words quoted after it
     ],
 )
