@@ -861,6 +861,8 @@ class _Reader:
                 end = _extend_of(sentence, end)
             else:
                 end = _named_of(sentence, span, end)
+                if question.kind in _NUMBERED and span.label != "PERSON":
+                    end = _numbered(sentence.text, start, end)
                 if span.label == "PERSON":
                     end = _with_epithet(sentence.text, end)
                 if span.label in _LISTED:
@@ -1353,6 +1355,24 @@ def _extend_of(sentence: Sentence, end: int, limit: int = 60, labels: AbstractSe
     return max(following)
 
 
+def _numbered(sentence: str, start: int, end: int) -> int:
+    """A name with the number that completes it: "Article 5", "State Route 99", "Zond 5", "the Scotland Act 1998"
+    (not the score of "Broncos 24–10", nor a count of what follows: "Japan 237 votes")."""
+    words = sentence[start:end].split()
+    if not words or not words[-1][:1].isupper():
+        return end
+    number = _NUMBER_AFTER.match(sentence, end)
+    if number is None or _YEAR.fullmatch(number.group(1)) and words[-1] != "Act":
+        return end  # "Germany 1990": a year, not a number of the name (but "the Scotland Act 1998")
+    following = re.match(r"\s+([a-z]+)", sentence[number.end() :])
+    if following and following.group(1) not in text.stopwords():
+        return end  # "Japan 237 votes": a count of what follows
+    return number.end()
+
+
+_NUMBER_AFTER = re.compile(r"\s(\d{1,4}[A-Za-z]?)(?![\w.,:/–-]*\d)(?!\s*[–-])")
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
+_NUMBERED = frozenset(("thing", "place", "work", "event", "organization"))
 _COUNT = frozenset(("CARDINAL",))
 _NAMES_OF = frozenset(("PROPN", "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))
 

@@ -968,6 +968,24 @@ def test_where_is_not_answered_by_the_name_of_an_event(tmp_path: Path, line: str
     assert _short_answer(loaded, "Where was he in 2019?") == answer
 
 
+@pytest.mark.parametrize(
+    "line, name, completed",
+    [
+        ("The principle is recognised in Article 5 of the treaty.", "Article", "Article 5"),
+        ("The Soviets sent tortoises around the Moon on Zond 5, an unmanned craft.", "Zond", "Zond 5"),
+        ("Its powers are set out in the Scotland Act 1998.", "Scotland Act", "Scotland Act 1998"),
+        ("The Broncos 24–10 win ended the season.", "Broncos", "Broncos"),  # a score
+        ("Voters in Germany 1990 were asked.", "Germany", "Germany"),  # a year
+        ("Japan 237 votes to 149.", "Japan", "Japan"),  # a count of what follows
+    ],
+)
+def test_a_name_completed_by_its_number(line: str, name: str, completed: str):
+    from qa.answer import _numbered
+
+    start = line.index(name)
+    assert line[start : _numbered(line, start, start + len(name))] == completed
+
+
 def test_who_is_not_answered_by_a_month(tmp_path: Path):
     # The month of a date that spaCy also tags as a proper noun ("October" in "October 4th") is no one.
     line = "She won the leadership of the party on October 4th, ahead of the party's old guard."
