@@ -1371,7 +1371,6 @@ def _numbered(sentence: str, start: int, end: int) -> int:
 
 
 _NUMBER_AFTER = re.compile(r"\s(\d{1,4}[A-Za-z]?)(?![\w.,:/–-]*\d)(?!\s*[–-])")
-_YEAR = re.compile(r"1\d{3}|20\d{2}")
 _NUMBERED = frozenset(("thing", "place", "work", "event", "organization"))
 _COUNT = frozenset(("CARDINAL",))
 _NAMES_OF = frozenset(("PROPN", "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))
