@@ -818,8 +818,8 @@ class _Reader:
         # the prime minister's secretary?"); whoever a sentence gives another office is not the answer. A post written
         # as a name ("who is the President of the Council?") may be held by a "Prime Minister": not this.
         described = question.kind == "person" and question.described
-        lowered = [text.stem(w) for w in re.findall(r"\b[a-z]+\b", question.text)]
-        at = next((i for i in range(len(lowered) - 1, -1, -1) if lowered[i] in _OFFICES), None) if described else None
+        lowered = [text.stem(w) for w in re.findall(r"\b[a-z]+\b", question.text)] if described else []
+        at = next((i for i in range(len(lowered) - 1, -1, -1) if lowered[i] in _OFFICES), None)
         self.office = question.head if question.head in _OFFICES else lowered[at] if at is not None else None
         # "Who is the foreign minister?": not someone a sentence calls "Prime Minister".
         before = lowered[at - 1] if at and self.office == lowered[at] else None
