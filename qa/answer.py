@@ -206,7 +206,11 @@ def analyze(question: str) -> Question:
     plain = [w for w in content if w not in _BEFORE_THE_NOUN] if len(content) > 1 and content[0] in _BEFORE_THE_NOUN else content
     # A known noun after another word that says "that" is the question's verb: "which articles state that ...".
     said = {w.strip("?,.!") for w, following in zip(next_words[1:], after.split()[2:], strict=False) if following == "that"}
-    head = next((w for w in content if (w in HEAD_KIND or (w.endswith("s") and w[:-1] in HEAD_KIND)) and w not in said), plain[0] if plain else "")
+    head = next((w for w in content if _is_a_known_noun(w) and w not in said), plain[0] if plain else "")
+    # Two known nouns in a row are one, named by the second: "which news agency" asks for an agency.
+    bare = [w.strip("?,.!'’") for w in next_words]
+    while head in bare[:-1] and _is_a_known_noun(following := bare[bare.index(head) + 1]) and following not in said:
+        head = following
     if next_words and next_words[0] in _AUXILIARIES:
         head = ""  # "what did the two leaders discuss?": the noun is who did it, not what the answer is
     elif next_words[:1] and next_words[0] in _BE and head and head not in HEAD_KIND and _a_name_then_its_predicate(question, head):
@@ -281,6 +285,11 @@ _WINNER = re.compile(r"\b(?:winners?|victors?|winning\s+(?:candidate|side|party|
 
 
 _PREDICATE_WORDS = frozenset("a an the known famous popular best most sometimes often also usually called named considered located meant".split())
+
+
+def _is_a_known_noun(word: str) -> bool:
+    """Whether the word is a noun whose kind of answer is known ("party", "parties")."""
+    return word in HEAD_KIND or (word.endswith("s") and word[:-1] in HEAD_KIND)
 
 
 def _a_name_then_its_predicate(question: str, head: str) -> bool:

@@ -1395,6 +1395,31 @@ def test_the_noun_a_question_asks_for_comes_past_its_adjectives(question: str, h
 
 
 @pytest.mark.parametrize(
+    "question, head, kind",
+    [
+        ("Which news agency reported the vote result?", "agenc", "organization"),
+        ("Which television network aired the debate?", "network", "organization"),
+        ("Which party leader conceded?", "leader", "person"),
+        # A known noun that is the question's verb ends the noun ("which theorem states that ...?").
+        ("Which theorem states that every even number is a sum of two primes?", "theorem", "thing"),
+    ],
+)
+def test_two_nouns_in_a_row_are_one_named_by_the_second(question: str, head: str, kind: str):
+    asked = analyze(question)
+    assert (asked.head, asked.kind) == (head, kind)
+
+
+def test_a_news_agency_is_the_agency_not_the_news(tmp_path: Path):
+    loaded = _labelled_index(
+        tmp_path,
+        "Election night",
+        "The vote result was reported by Reuters, a news agency, and printed by The Evening News at dawn.",
+        {"The Evening News": "ORG", "Reuters": "ORG"},
+    )
+    assert _short_answer(loaded, "Which news agency reported the vote result?") == "Reuters"
+
+
+@pytest.mark.parametrize(
     "line, phrases, question, answer",
     [
         # A kind of thing is the words that describe it.
