@@ -167,6 +167,8 @@ def analyze(question: str) -> Question:
     """The kind of answer a question expects and its content terms."""
     lower = " ".join(question.lower().split())
     lower = re.sub(r"\b(what|who|where|when|which|how)['’]s\b", r"\1 is", lower)  # "what's the capital?"
+    # A follow-up written out with whom its pronoun stands for: "what is his (Minoru Kihara's) job?" reads as the name's.
+    lower = re.sub(r"\b(?:he|she|it|they|him|her|his|its|them|their)\s+\(([^()]+)\)", r"\1", lower)
     kind: str | None = None
     unit: str | None = None
     match = _WH.search(lower)
@@ -196,7 +198,7 @@ def analyze(question: str) -> Question:
             named = rest[1 + (len(rest) > 1 and rest[1] in ("the", "a", "an", "this", "that", "his", "her", "its", "their")) :]
             phrase = list(itertools.takewhile(lambda w: w not in _PHRASE_ENDS, named[:4]))
             final = phrase[-1].strip("?,.!'’") if phrase else final
-    content = [w.strip("?,.!'’") for w in next_words if w.strip("?,.!'’") not in text.stopwords()]
+    content = [w.strip("?,.!'’()") for w in next_words if w.strip("?,.!'’()") not in text.stopwords()]
     content = [w[:-2] if w.endswith(("'s", "’s")) else w for w in content]
     sort = re.match(r"\s*(?:type|types|kind|kinds|sort|sorts|form|forms|variety|class|category|genre|style)\s+of\s+([a-z][\w-]*)", after)
     if sort and sort.group(1) not in text.stopwords():
@@ -208,7 +210,7 @@ def analyze(question: str) -> Question:
     said = {w.strip("?,.!") for w, following in zip(next_words[1:], after.split()[2:], strict=False) if following == "that"}
     head = next((w for w in content if _is_a_known_noun(w) and w not in said), plain[0] if plain else "")
     # Two known nouns in a row are one, named by the second: "which news agency" asks for an agency.
-    bare = [w.strip("?,.!'’") for w in next_words]
+    bare = [w.strip("?,.!'’()") for w in next_words]
     while head in bare[:-1] and _is_a_known_noun(following := bare[bare.index(head) + 1]) and following not in said:
         head = following
     if next_words and next_words[0] in _AUXILIARIES:

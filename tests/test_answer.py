@@ -128,6 +128,16 @@ def test_a_contracted_is_reads_as_is():
     assert analyze("Where's the summit?").kind == "place"
 
 
+@pytest.mark.parametrize(
+    ("rewritten", "plain"),
+    [("What is his (Minoru Kihara's) job?", "What is Minoru Kihara's job?"), ("Which party does she (Takaichi) lead?", "Which party does Takaichi lead?")],
+)
+def test_a_follow_up_written_out_reads_as_the_question_with_the_name(rewritten: str, plain: str):
+    # The chat writes whom a pronoun stands for after it, in brackets: the question is then about that name.
+    a, b = analyze(rewritten), analyze(plain)
+    assert (a.kind, a.head, a.names, a.possessors, a.subject) == (b.kind, b.head, b.names, b.possessors, b.subject)
+
+
 def test_analyze_keeps_the_question_text():
     assert analyze("Who won?").text == "Who won?"
 
