@@ -1381,7 +1381,7 @@ def _numbered(sentence: str, start: int, end: int) -> int:
     return number.end()
 
 
-_NUMBER_AFTER = re.compile(r"\s(\d{1,4}[A-Za-z]?)(?![\w.,:/–-]*\d)(?!\s*[–-])")
+_NUMBER_AFTER = re.compile(r"\s(\d{1,4}[A-Za-z]?)(?![A-Za-z])(?![\w.,:/–-]*\d)(?!\s*[–-])")
 _NUMBERED = frozenset(("thing", "place", "work", "event", "organization"))
 _COUNT = frozenset(("CARDINAL",))
 _NAMES_OF = frozenset(("PROPN", "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"))

@@ -987,6 +987,8 @@ def test_where_is_not_answered_by_the_name_of_an_event(tmp_path: Path, line: str
         ("The Broncos 24–10 win ended the season.", "Broncos", "Broncos"),  # a score
         ("Voters in Germany 1990 were asked.", "Germany", "Germany"),  # a year
         ("Japan 237 votes to 149.", "Japan", "Japan"),  # a count of what follows
+        ("She won the race on October 4th and took office.", "October", "October"),  # an ordinal, not cut to "4t"
+        ("The crew of Apollo 8a was the first.", "Apollo", "Apollo 8a"),  # a letter of the number still is
     ],
 )
 def test_a_name_completed_by_its_number(line: str, name: str, completed: str):
