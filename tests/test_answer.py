@@ -1421,6 +1421,22 @@ def test_two_nouns_in_a_row_are_one_named_by_the_second(question: str, head: str
     assert (asked.head, asked.kind) == (head, kind)
 
 
+def test_a_short_answer_barely_read_as_the_kind_asked_for_is_not_given(tmp_path: Path):
+    from qa.answer import Tuning, assess
+    from qa.retrieve import search
+
+    body = "Trump arrived in Japan after a long flight across the Pacific, and the emperor spoke with officials and members of the press at length during his visit."
+    loaded = _labelled_index(tmp_path, "Trip", body, {"Trump": "PERSON", "Japan": "GPE", "his visit": "NP"})
+    asked = "When will Trump arrive in Japan?"
+    hits = search(loaded, HashEmbedder().encode([asked])[0], asked, k=5)
+    kept = assess(loaded, analyze(asked), hits, Tuning(least_answer=0.0))
+    assert kept.candidate is not None and kept.candidate.text == "his visit"  # a time only as "during" puts it
+    dropped = assess(loaded, analyze(asked), hits, Tuning(least_answer=kept.candidate.score * 1.01))
+    assert dropped.candidate is None
+    assert dropped.signals == kept.signals  # the evidence is as strong as before: only the guess is not shown
+    assert dropped.groups[0].rows == kept.groups[0].rows
+
+
 def test_a_news_agency_is_the_agency_not_the_news(tmp_path: Path):
     loaded = _labelled_index(
         tmp_path,
