@@ -1599,6 +1599,8 @@ def _names_another_kind(value: str, question: Question) -> bool:
     singular = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
     if _noun_kind(last) not in ("organization", "place") or question.head in (text.stem(last), text.stem(singular)):
         return False
+    if {text.stem(last), text.stem(singular)} & set(question.terms):
+        return False  # "which news agency": "Kyodo News" ends in the question's own word for it
     return not any(question.head in sort and text.stem(singular) in sort for sort in _SORTS)
 
 
