@@ -1124,10 +1124,17 @@ def test_a_question_that_asks_for_a_name_prefers_one(tmp_path: Path):
     assert _short_answer(loaded, "What was the name of the channel the merger launched?") == "Arts Channel"
 
 
-def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path):
-    line = "The official Japanese news agency said the vote was close.\n\nKyodo News covers politics in Tokyo."
+@pytest.mark.parametrize(
+    "line, answer",
+    [
+        ("The official Japanese news agency, Kyodo News, said the vote was close.", "Kyodo News"),
+        # Whoever else is named, elsewhere, is barely an answer: no guess is made.
+        ("The official Japanese news agency said the vote was close.\n\nKyodo News covers politics in Tokyo.", None),
+    ],
+)
+def test_a_word_that_describes_what_is_asked_for_is_not_its_name(tmp_path: Path, line: str, answer: str | None):
     loaded = _labelled_index(tmp_path, "Vote", line, {"Japanese": "NORP", "Kyodo News": "ORG"})
-    assert _short_answer(loaded, "Which news agency said the vote was close?") == "Kyodo News"
+    assert _short_answer(loaded, "Which news agency said the vote was close?") == answer  # not "Japanese"
 
 
 def test_a_question_word_in_the_articles_title_counts_for_its_sentences(tmp_path: Path):
