@@ -714,7 +714,23 @@ _OPPOSITES = _opposites(
     "strong|weak", "fast|slow", "best|worst", "better|worse", "wide|narrow", "deep|shallow", "thick|thin", "wet|dry",
     "hottest warmest|coldest", "upstream|downstream", "input|output", "support|oppose", "include|exclude",
     "appear|disappear", "allow permit|forbid prohibit ban", "agree|disagree", "rural|urban", "hard|soft", "born birth|die death",
+    "ruling governing|opposition",
 )
+
+
+def _qualified_otherwise(sentence: str, start: int, end: int, terms: tuple[str, ...]) -> bool:
+    """Whether the span, or the two words before it, say the opposite of a word of the question that they lack: "the
+    ruling Liberal Democratic Party" for "which opposition party?", "the Lower House" for "which upper chamber?"."""
+    before = sentence[max(0, start - 80) : start].split()
+    if before and before[-1] == "(":
+        before.pop()  # "the ruling Liberal Democratic Party (LDP)": what the name in brackets stands for is qualified
+    if before and before[-1].startswith("(") and len(before[-1]) > 1:
+        before[-1] = before[-1][1:]
+    while before and before[-1][:1].isupper():
+        before.pop()
+    words = text.terms(sentence[start:end]) + text.terms(" ".join(before[-2:]))
+    said = set(words)
+    return any(t not in said and not _OPPOSITES.get(t, frozenset()).isdisjoint(said) and _OPPOSITES[t].isdisjoint(terms) for t in terms)
 
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot)\b|n[’']t\b", re.I)
@@ -947,6 +963,8 @@ class _Reader:
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber, the "(LDP)" a party
             elif self.office and span.label == "PERSON" and _holds_another_office(sentence.text, start, self.office, self.qualifier):
                 score *= 0.3  # "which emperor", "who is the premier": not "President Trump"
+            if _qualified_otherwise(sentence.text, start, end, question.terms):
+                score *= 0.3  # "which opposition party?": not "the ruling Liberal Democratic Party"
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
                 score *= 0.3  # "which city": not "France", nor "West Asia"
             if question.head == _REGION and span.label == "GPE":

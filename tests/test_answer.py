@@ -1444,6 +1444,25 @@ def test_a_short_answer_barely_read_as_the_kind_asked_for_is_not_given(tmp_path:
     assert dropped.groups[0].rows == kept.groups[0].rows
 
 
+@pytest.mark.parametrize(
+    "line, value, question, otherwise",
+    [
+        ("She won the leadership of the ruling Liberal Democratic Party (LDP) on October 4th.", "Liberal Democratic Party", "Which opposition party does Noda lead?", True),
+        ("She won the leadership of the ruling Liberal Democratic Party (LDP) on October 4th.", "LDP", "Which opposition party does Noda lead?", True),  # as its name does
+        ("Noda, leader of the Constitutional Democratic Party of Japan, came second.", "Constitutional Democratic Party of Japan", "Which opposition party does Noda lead?", False),
+        ("The bill passed the Lower House on Monday.", "Lower House", "Which upper chamber passed the bill?", True),
+        ("The bill passed the Lower House on Monday.", "Lower House", "Which chamber passed the bill?", False),
+        # The question says both: no side is taken.
+        ("The ruling party beat the opposition.", "ruling party", "Did the ruling party or the opposition win?", False),
+    ],
+)
+def test_a_span_qualified_the_other_way_is_told_apart(line: str, value: str, question: str, otherwise: bool):
+    from qa.answer import _qualified_otherwise
+
+    start = line.index(value)
+    assert _qualified_otherwise(line, start, start + len(value), analyze(question).terms) is otherwise
+
+
 def test_a_news_agency_is_the_agency_not_the_news(tmp_path: Path):
     loaded = _labelled_index(
         tmp_path,
