@@ -714,7 +714,7 @@ _OPPOSITES = _opposites(
     "strong|weak", "fast|slow", "best|worst", "better|worse", "wide|narrow", "deep|shallow", "thick|thin", "wet|dry",
     "hottest warmest|coldest", "upstream|downstream", "input|output", "support|oppose", "include|exclude",
     "appear|disappear", "allow permit|forbid prohibit ban", "agree|disagree", "rural|urban", "hard|soft", "born birth|die death",
-    "ruling governing|opposition",
+    "ruling|opposition",
 )
 
 

@@ -1452,6 +1452,8 @@ def test_a_short_answer_barely_read_as_the_kind_asked_for_is_not_given(tmp_path:
         ("Noda, leader of the Constitutional Democratic Party of Japan, came second.", "Constitutional Democratic Party of Japan", "Which opposition party does Noda lead?", False),
         ("The bill passed the Lower House on Monday.", "Lower House", "Which upper chamber passed the bill?", True),
         ("The bill passed the Lower House on Monday.", "Lower House", "Which chamber passed the bill?", False),
+        # "Government" is no "governing" party, though the two words share a stem.
+        ("The bill was blocked by the opposition in parliament.", "opposition", "Which branch of the government blocked the bill?", False),
         # The question says both: no side is taken.
         ("The ruling party beat the opposition.", "ruling party", "Did the ruling party or the opposition win?", False),
     ],
