@@ -728,9 +728,7 @@ def _qualified_otherwise(sentence: str, start: int, end: int, terms: tuple[str, 
         before[-1] = before[-1][1:]
     while before and before[-1][:1].isupper():
         before.pop()
-    words = text.terms(sentence[start:end]) + text.terms(" ".join(before[-2:]))
-    said = set(words)
-    return any(t not in said and not _OPPOSITES.get(t, frozenset()).isdisjoint(said) and _OPPOSITES[t].isdisjoint(terms) for t in terms)
+    return _contrary(terms, set(text.terms(sentence[start:end]) + text.terms(" ".join(before[-2:])))) > 0
 
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot)\b|n[’']t\b", re.I)
@@ -858,6 +856,7 @@ class _Reader:
         before = lowered[at - 1] if at and self.office == lowered[at] else None
         self.qualifier = before if before in _QUALIFIERS else None
         self.kin = _kin(question.head) - {question.head} if question.head else frozenset()  # "challeng" for "issu"
+        self.opposable = any(t in _OPPOSITES for t in question.terms)  # a word of the question has an opposite
         self._read: dict[int, list[_Reading]] = {}
 
     def _weight_of(self, terms: AbstractSet[str]) -> float:
@@ -963,7 +962,7 @@ class _Reader:
                 score *= 0.5  # "which party": "Kyodo News" is news, "the Lower House" a chamber, the "(LDP)" a party
             elif self.office and span.label == "PERSON" and _holds_another_office(sentence.text, start, self.office, self.qualifier):
                 score *= 0.3  # "which emperor", "who is the premier": not "President Trump"
-            if _qualified_otherwise(sentence.text, start, end, question.terms):
+            if self.opposable and _qualified_otherwise(sentence.text, start, end, question.terms):
                 score *= 0.3  # "which opposition party?": not "the ruling Liberal Democratic Party"
             if question.head in _TOWNS and span.label in ("GPE", "LOC") and _larger_than_a_town(value):
                 score *= 0.3  # "which city": not "France", nor "West Asia"
